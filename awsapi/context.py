@@ -1,0 +1,34 @@
+"""Who is calling and from where: what every operation, authorization decision and
+trail event needs to know about a request, whichever door it came through."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Principal:
+    type: str  # CloudTrail's userIdentity.type: "Root" or "IAMUser"
+    account_id: str
+    arn: str
+    principal_id: str  # the account ID for root, the user's unique ID (AIDA...) for a user
+    user_name: str = ""
+    user_pk: int | None = None
+
+    @property
+    def is_root(self):
+        return self.type == "Root"
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    principal: Principal
+    source_ip: str
+    user_agent: str = ""
+    region: str = "us-east-1"
+    via_console: bool = True
+    mfa_authenticated: bool = False
+    session_issued: datetime | None = None
+    access_key_id: str = ""
+    # Set for the forced "Change password" step after signing in with a password that
+    # must be reset or has expired: AWS lets that user change it without a policy.
+    password_change_required: bool = False

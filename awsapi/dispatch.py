@@ -1,0 +1,39 @@
+"""``dispatch(ctx, "iam:ChangePassword", params)``: the one path every AWS action takes,
+from the console or the API — authorize, run the operation in one transaction, and
+record exactly one trail event (success, error or denial).
+
+``params`` use AWS's member names (``UserName``), as botocore parses them from the
+wire; operations take them as snake_case keyword arguments."""
+
+from botocore import xform_name
+from django.db import transaction
+
+from awsapi.errors import AccessDenied, AWSError
+from awsapi.registry import REGISTRY
+from iam.authorization import authorize
+from trail import record
+
+
+def operation_for(action):
+    service, _, name = action.partition(":")
+    return REGISTRY[service][name]
+
+
+def dispatch(ctx, action, params=None):
+    params = params or {}
+    func = operation_for(action)
+    spec = func.spec
+    kwargs = {xform_name(key): value for key, value in params.items()}
+    try:
+        with transaction.atomic():
+            decision = authorize(ctx, action, spec.resource(ctx, params))
+            if not decision.allowed:
+                raise AccessDenied(decision.message)
+            result = func(ctx, **kwargs)
+            record.api_call(ctx, spec, params, result)
+        return result
+    except AWSError as error:
+        # The failed transaction rolled back whatever the operation did; the event of
+        # the attempt is written on its own.
+        record.api_call(ctx, spec, params, None, error=error)
+        raise

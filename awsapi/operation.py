@@ -1,0 +1,39 @@
+"""The ``@operation`` decorator: what the dispatcher needs to know about an AWS action
+besides its code — the resource it acts on, whether it only reads, which parameters
+are secret (never recorded), and where CloudTrail says it happened."""
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    action: str  # "iam:ChangePassword"
+    resource: Callable  # (ctx, params) -> resource ARN the action is authorized on
+    read_only: bool
+    event_source: str
+    secret_params: frozenset = field(default_factory=frozenset)
+
+    @property
+    def name(self):
+        return self.action.split(":", 1)[1]
+
+
+def any_resource(ctx, params):
+    return "*"
+
+
+def operation(action, *, resource=any_resource, read_only=False, secret_params=(), event_source=None):
+    service = action.split(":", 1)[0]
+
+    def decorate(func):
+        func.spec = OperationSpec(
+            action=action,
+            resource=resource,
+            read_only=read_only,
+            event_source=event_source or f"{service}.amazonaws.com",
+            secret_params=frozenset(secret_params),
+        )
+        return func
+
+    return decorate

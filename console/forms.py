@@ -1,0 +1,48 @@
+"""Console forms check shape only; the rules live in operations and console.signin."""
+
+from django import forms
+
+ACCOUNT_LABEL = "Account ID (12 digits) or account alias"
+
+
+class SignInChooserForm(forms.Form):
+    user_type = forms.ChoiceField(
+        choices=[("root", "Root user"), ("iam", "IAM user")], widget=forms.RadioSelect, initial="root"
+    )
+    email = forms.CharField(label="Root user email address", required=False, max_length=320)
+    account = forms.CharField(label=ACCOUNT_LABEL, required=False, max_length=320)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("user_type") == "root" and not data.get("email"):
+            self.add_error("email", "Enter your root user email address.")
+        if data.get("user_type") == "iam" and not data.get("account"):
+            self.add_error("account", "Enter your account ID or account alias.")
+        return data
+
+
+# No max_length on sign-in fields: an oversized value is a failed attempt like any
+# other (same message, same work, one ConsoleLogin event), decided in console.signin.
+class RootSignInForm(forms.Form):
+    email = forms.CharField(widget=forms.HiddenInput)
+    password = forms.CharField(widget=forms.PasswordInput(render_value=False), strip=False)
+
+
+class IAMUserSignInForm(forms.Form):
+    account = forms.CharField(label=ACCOUNT_LABEL)
+    username = forms.CharField(label="IAM username")
+    password = forms.CharField(widget=forms.PasswordInput(render_value=False), strip=False)
+
+
+class ChangePasswordForm(forms.Form):
+    old_password = forms.CharField(label="Old password", widget=forms.PasswordInput, strip=False, max_length=1024)
+    new_password = forms.CharField(label="New password", widget=forms.PasswordInput, strip=False, max_length=1024)
+    confirm_password = forms.CharField(
+        label="Retype new password", widget=forms.PasswordInput, strip=False, max_length=1024
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password") != data.get("confirm_password"):
+            self.add_error("confirm_password", "The new passwords do not match.")
+        return data

@@ -1,0 +1,174 @@
+from django.contrib import messages
+from django.http import HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from awsapi.dispatch import dispatch
+from awsapi.errors import AWSError
+from console import session, signin
+from console.forms import ChangePasswordForm, IAMUserSignInForm, RootSignInForm, SignInChooserForm
+from iam.models import Account
+
+DEVICE_COOKIE_AGE = 365 * 24 * 3600
+
+
+def root(request):
+    return redirect("home")
+
+
+def _redirect_target(request):
+    """Where to go after signing in: the page that sent the visitor here, if local."""
+    target = request.POST.get("redirect_uri") or request.GET.get("redirect_uri") or ""
+    if target.startswith("/") and not target.startswith(("//", "/\\")) and url_has_allowed_host_and_scheme(
+        target, allowed_hosts=None
+    ):
+        return target
+    return reverse("home")
+
+
+def _signin_kwargs(request):
+    return dict(
+        source_ip=session.client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        device_cookie=request.COOKIES.get(signin.DEVICE_COOKIE, ""),
+        login_to=request.build_absolute_uri(reverse("home")),
+    )
+
+
+def _signed_in(request, result):
+    session.start(request, result.principal, password_change=result.password_change)
+    target = reverse("change-password-required") if result.password_change else _redirect_target(request)
+    if result.password_change:
+        request.session["iamlab.after_password_change"] = _redirect_target(request)
+    response = redirect(target)
+    response.set_cookie(
+        signin.DEVICE_COOKIE,
+        signin.device_cookie_value(request.COOKIES.get(signin.DEVICE_COOKIE, ""), result.device_key),
+        max_age=DEVICE_COOKIE_AGE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def _iam_form_page(request, form, error="", status=200):
+    return render(
+        request,
+        "console/signin_iam.html",
+        {"form": form, "error": error, "redirect_uri": _redirect_target(request)},
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signin_view(request):
+    """AWS's first sign-in page: choose Root user or IAM user."""
+    if request.method == "GET" and request.GET.get("account"):
+        form = IAMUserSignInForm(initial={"account": request.GET["account"]})
+        return _iam_form_page(request, form)
+    form = SignInChooserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["user_type"] == "iam":
+            return _iam_form_page(request, IAMUserSignInForm(initial={"account": form.cleaned_data["account"]}))
+        root_form = RootSignInForm(initial={"email": form.cleaned_data["email"]})
+        return render(
+            request,
+            "console/signin_root.html",
+            {"form": root_form, "email": form.cleaned_data["email"], "redirect_uri": _redirect_target(request)},
+        )
+    return render(
+        request,
+        "console/signin.html",
+        {"form": form, "redirect_uri": _redirect_target(request)},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@never_cache
+@require_POST
+def signin_root(request):
+    form = RootSignInForm(request.POST)
+    email = request.POST.get("email", "")
+    context = {"form": form, "email": email, "redirect_uri": _redirect_target(request)}
+    if not form.is_valid():
+        return render(request, "console/signin_root.html", context, status=400)
+    result = signin.sign_in_root(form.cleaned_data["email"], form.cleaned_data["password"], **_signin_kwargs(request))
+    if result.principal is None:
+        context["form"] = RootSignInForm(initial={"email": email})
+        context["error"] = result.error
+        return render(request, "console/signin_root.html", context, status=401)
+    return _signed_in(request, result)
+
+
+@never_cache
+@require_POST
+def signin_iam(request):
+    form = IAMUserSignInForm(request.POST)
+    if not form.is_valid():
+        return _iam_form_page(request, form, status=400)
+    data = form.cleaned_data
+    result = signin.sign_in_iam_user(data["account"], data["username"], data["password"], **_signin_kwargs(request))
+    if result.principal is None:
+        form = IAMUserSignInForm(initial={"account": data["account"], "username": data["username"]})
+        return _iam_form_page(request, form, error=result.error, status=401)
+    return _signed_in(request, result)
+
+
+@require_POST
+def signout(request):
+    session.end(request)
+    response = redirect("signin")
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def change_password_required(request):
+    """AWS's forced "Change password" step after signing in with a password that must be
+    reset or has expired; nothing else in the console opens until it is done."""
+    if request.principal is None:
+        return redirect("signin")
+    if not request.console_session.get("password_change"):
+        return redirect("home")
+    form = ChangePasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dispatch(
+                session.request_context(request),
+                "iam:ChangePassword",
+                {"OldPassword": form.cleaned_data["old_password"], "NewPassword": form.cleaned_data["new_password"]},
+            )
+        except AWSError as error:
+            form.add_error(None, error.message)
+        else:
+            target = request.session.pop("iamlab.after_password_change", None) or reverse("home")
+            session.password_change_done(request)
+            messages.success(request, "Your password has been changed.")
+            return redirect(target)
+    account = Account.objects.get(account_id=request.principal.account_id)
+    return render(
+        request,
+        "console/change_password_required.html",
+        {
+            "form": form,
+            "account_display": account.alias or account.account_id,
+            "expired": request.console_session.get("password_change") == "expired",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@never_cache
+def home(request):
+    return render(request, "console/home.html")
+
+
+def csrf_failure(request, reason=""):
+    html = render_to_string("console/csrf_failure.html", request=request)
+    return HttpResponseForbidden(html)

@@ -1,0 +1,9 @@
+"""Amazon Resource Names for IAM principals. Pure: no Django."""
+
+
+def root_arn(account_id):
+    return f"arn:aws:iam::{account_id}:root"
+
+
+def user_arn(account_id, path, user_name):
+    return f"arn:aws:iam::{account_id}:user{path}{user_name}"

@@ -1,0 +1,28 @@
+"""AWS-shaped identifiers. Pure: no Django.
+
+Unique IDs are a four-letter type prefix (AIDA user, AROA role, AGPA group, ANPA
+policy, AIPA instance profile) and 17 characters of base32; access key IDs are
+AKIA/ASIA and 16 characters of base32, as AWS issues them.
+"""
+
+import secrets
+
+BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+
+def _base32(length):
+    return "".join(secrets.choice(BASE32) for _ in range(length))
+
+
+def account_id():
+    """A random 12-digit account ID that does not start with 0."""
+    return str(secrets.choice("123456789")) + "".join(secrets.choice("0123456789") for _ in range(11))
+
+
+def unique_id(prefix):
+    """A unique ID such as ``AIDA`` + 17 base32 characters (21 in all)."""
+    return prefix + _base32(17)
+
+
+def is_account_id(value):
+    return isinstance(value, str) and len(value) == 12 and value.isascii() and value.isdigit()

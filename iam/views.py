@@ -1,0 +1,104 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from awsapi.dispatch import dispatch
+from awsapi.errors import AccessDenied, AWSError, NoSuchEntity
+from console.forms import ChangePasswordForm
+from console.session import request_context
+from iam.forms import PasswordPolicyForm, initial_from_policy
+from iam.models import Account
+
+
+def _account(request):
+    return Account.objects.get(account_id=request.principal.account_id)
+
+
+def _signin_url(request, account):
+    return request.build_absolute_uri(reverse("signin") + f"?account={account.alias or account.account_id}")
+
+
+def dashboard(request):
+    """IAM dashboard: the account's sign-in URL for IAM users and security recommendations."""
+    account = _account(request)
+    return render(
+        request,
+        "iam/dashboard.html",
+        {"account": account, "signin_url": _signin_url(request, account), "nav": "dashboard"},
+    )
+
+
+def _password_policy(request):
+    """GetAccountPasswordPolicy through the dispatcher: (policy or None, error or None)."""
+    try:
+        return dispatch(request_context(request), "iam:GetAccountPasswordPolicy")["PasswordPolicy"], None
+    except NoSuchEntity:
+        return None, None
+    except AccessDenied as error:
+        return None, error
+
+
+def account_settings(request):
+    policy, denied = _password_policy(request)
+    if denied:
+        messages.error(request, denied.message)
+    return render(
+        request,
+        "iam/account_settings.html",
+        {"policy": policy, "denied": denied, "nav": "account-settings"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def edit_password_policy(request):
+    ctx = request_context(request)
+    if request.method == "POST":
+        form = PasswordPolicyForm(request.POST)
+        if form.is_valid():
+            try:
+                if form.cleaned_data["policy_type"] == "default":
+                    try:
+                        dispatch(ctx, "iam:DeleteAccountPasswordPolicy")
+                    except NoSuchEntity:
+                        pass  # already the IAM default
+                else:
+                    dispatch(ctx, "iam:UpdateAccountPasswordPolicy", form.aws_parameters())
+            except AWSError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, "Password policy updated.")
+                return redirect("iam:account-settings")
+        status = 400
+    else:
+        policy, denied = _password_policy(request)
+        if denied:
+            messages.error(request, denied.message)
+            return redirect("iam:account-settings")
+        form = PasswordPolicyForm(initial=initial_from_policy(policy))
+        status = 200
+    return render(request, "iam/edit_password_policy.html", {"form": form, "nav": "account-settings"}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def security_credentials(request):
+    """My security credentials: an IAM user updates their own console password."""
+    form = ChangePasswordForm(request.POST or None)
+    if request.method == "POST" and not request.principal.is_root and form.is_valid():
+        try:
+            dispatch(
+                request_context(request),
+                "iam:ChangePassword",
+                {"OldPassword": form.cleaned_data["old_password"], "NewPassword": form.cleaned_data["new_password"]},
+            )
+        except AWSError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Your console password has been updated.")
+            return redirect("iam:security-credentials")
+    return render(
+        request,
+        "iam/security_credentials.html",
+        {"form": form, "account": _account(request)},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,100 @@
+"""Writing trail events. Every API call and every console sign-in attempt writes
+exactly one; secret parameters never reach an event."""
+
+import uuid
+
+from console import clock
+from trail.models import Event
+
+SIGNIN_SOURCE = "signin.amazonaws.com"
+
+
+def lower_camel(name):
+    return name[:1].lower() + name[1:]
+
+
+def _camelize(value):
+    if isinstance(value, dict):
+        return {lower_camel(k): _camelize(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_camelize(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.strftime("%b %d, %Y %-I:%M:%S %p")
+    return value
+
+
+def user_identity(ctx):
+    principal = ctx.principal
+    identity = {
+        "type": principal.type,
+        "principalId": principal.principal_id,
+        "arn": principal.arn,
+        "accountId": principal.account_id,
+    }
+    if ctx.access_key_id:
+        identity["accessKeyId"] = ctx.access_key_id
+    if principal.user_name:
+        identity["userName"] = principal.user_name
+    if ctx.session_issued is not None:
+        identity["sessionContext"] = {
+            "attributes": {
+                "creationDate": ctx.session_issued.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "mfaAuthenticated": "true" if ctx.mfa_authenticated else "false",
+            }
+        }
+    return identity
+
+
+def api_call(ctx, spec, params, result, error=None):
+    """Record one API call (console or API door), successful or not."""
+    request_parameters = {
+        lower_camel(k): _camelize(v) for k, v in params.items() if k not in spec.secret_params
+    }
+    response_elements = None
+    if error is None and not spec.read_only and result:
+        response_elements = _camelize(result)
+    return Event.objects.create(
+        event_id=uuid.uuid4(),
+        event_time=clock.now(),
+        event_source=spec.event_source,
+        event_name=spec.name,
+        event_type="AwsApiCall",
+        aws_region=ctx.region,
+        recipient_account_id=ctx.principal.account_id,
+        username=ctx.principal.user_name or ("root" if ctx.principal.is_root else ""),
+        source_ip_address=ctx.source_ip,
+        user_agent=ctx.user_agent[:1024],
+        user_identity=user_identity(ctx),
+        request_parameters=request_parameters or None,
+        response_elements=response_elements,
+        error_code=error.code if error else "",
+        error_message=error.message if error else "",
+        read_only=spec.read_only,
+    )
+
+
+def console_login(*, identity, recipient_account_id, username, success, source_ip, user_agent,
+                  login_to, mfa_used=False, error_message="Failed authentication"):
+    """Record one console sign-in attempt (CloudTrail's ConsoleLogin event)."""
+    return Event.objects.create(
+        event_id=uuid.uuid4(),
+        event_time=clock.now(),
+        event_source=SIGNIN_SOURCE,
+        event_name="ConsoleLogin",
+        event_type="AwsConsoleSignIn",
+        aws_region="us-east-1",
+        recipient_account_id=recipient_account_id,
+        username=username,
+        source_ip_address=source_ip,
+        user_agent=user_agent[:1024],
+        user_identity=identity,
+        request_parameters=None,
+        response_elements={"ConsoleLogin": "Success" if success else "Failure"},
+        additional_event_data={
+            "LoginTo": login_to,
+            "MobileVersion": "No",
+            "MFAUsed": "Yes" if mfa_used else "No",
+        },
+        error_message="" if success else error_message,
+        read_only=False,
+    )
