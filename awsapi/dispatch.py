@@ -8,7 +8,7 @@ wire; operations take them as snake_case keyword arguments."""
 from botocore import xform_name
 from django.db import transaction
 
-from awsapi.errors import AccessDenied, AWSError
+from awsapi.errors import AccessDenied, AWSError, InternalFailure
 from awsapi.registry import REGISTRY
 from iam.authorization import authorize
 from trail import record
@@ -36,4 +36,9 @@ def dispatch(ctx, action, params=None):
         # The failed transaction rolled back whatever the operation did; the event of
         # the attempt is written on its own.
         record.api_call(ctx, spec, params, None, error=error)
+        raise
+    except Exception:
+        # A defect, not a client error: the call is still audited, without the
+        # exception's text (it may quote data), and the door answers with a 500.
+        record.api_call(ctx, spec, params, None, error=InternalFailure("An internal error occurred."))
         raise

@@ -16,6 +16,11 @@ class AWSError(Exception):
             self.status = status
 
 
+class InternalFailure(AWSError):
+    code = "InternalFailure"
+    status = 500
+
+
 class _ClientError(AWSError):
     status = 400
     sender_fault = True

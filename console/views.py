@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from awsapi.dispatch import dispatch
@@ -90,6 +90,7 @@ def signin_view(request):
     )
 
 
+@sensitive_post_parameters("password")
 @never_cache
 @require_POST
 def signin_root(request):
@@ -106,6 +107,7 @@ def signin_root(request):
     return _signed_in(request, result)
 
 
+@sensitive_post_parameters("password")
 @never_cache
 @require_POST
 def signin_iam(request):
@@ -123,10 +125,10 @@ def signin_iam(request):
 @require_POST
 def signout(request):
     session.end(request)
-    response = redirect("signin")
-    return response
+    return redirect("signin")
 
 
+@sensitive_post_parameters("old_password", "new_password", "confirm_password")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def change_password_required(request):

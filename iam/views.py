@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from awsapi.dispatch import dispatch
@@ -80,6 +81,7 @@ def edit_password_policy(request):
     return render(request, "iam/edit_password_policy.html", {"form": form, "nav": "account-settings"}, status=status)
 
 
+@sensitive_post_parameters("old_password", "new_password", "confirm_password")
 @require_http_methods(["GET", "POST"])
 def security_credentials(request):
     """My security credentials: an IAM user updates their own console password."""
