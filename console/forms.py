@@ -9,7 +9,12 @@ class SignInChooserForm(forms.Form):
     user_type = forms.ChoiceField(
         choices=[("root", "Root user"), ("iam", "IAM user")], widget=forms.RadioSelect, initial="root"
     )
-    email = forms.CharField(label="Root user email address", required=False, max_length=320)
+    email = forms.CharField(
+        label="Root user email address",
+        required=False,
+        max_length=320,
+        widget=forms.EmailInput(attrs={"autocomplete": "username"}),
+    )
     account = forms.CharField(label=ACCOUNT_LABEL, required=False, max_length=320)
 
     def clean(self):
@@ -35,10 +40,14 @@ class IAMUserSignInForm(forms.Form):
 
 
 class ChangePasswordForm(forms.Form):
-    old_password = forms.CharField(label="Old password", widget=forms.PasswordInput, strip=False, max_length=1024)
-    new_password = forms.CharField(label="New password", widget=forms.PasswordInput, strip=False, max_length=1024)
+    old_password = forms.CharField(
+        label="Old password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), strip=False
+    )
+    new_password = forms.CharField(
+        label="New password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+    )
     confirm_password = forms.CharField(
-        label="Retype new password", widget=forms.PasswordInput, strip=False, max_length=1024
+        label="Retype new password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
     )
 
     def clean(self):

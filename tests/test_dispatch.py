@@ -1,0 +1,45 @@
+"""The dispatcher: authorize, run in one transaction, record exactly one event."""
+
+from unittest import mock
+
+import pytest
+
+from awsapi.dispatch import dispatch
+from awsapi.errors import AccessDenied
+from iam.models import PasswordPolicy
+from trail.models import Event
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_defect_in_an_operation_is_audited_as_internal_failure(alice, alice_account):
+    with mock.patch("iam.operations.PasswordPolicy.objects.update_or_create", side_effect=RuntimeError("secret detail")):
+        with pytest.raises(RuntimeError):
+            dispatch(alice, "iam:UpdateAccountPasswordPolicy", {"MinimumPasswordLength": 10})
+    (event,) = Event.objects.all()
+    assert event.error_code == "InternalFailure"
+    assert "secret detail" not in event.error_message
+
+
+def test_denied_call_never_runs_the_operation(bob_ctx, alice_account):
+    with mock.patch("iam.operations.PasswordPolicy.objects.update_or_create") as write:
+        with pytest.raises(AccessDenied):
+            dispatch(bob_ctx, "iam:UpdateAccountPasswordPolicy", {"MinimumPasswordLength": 10})
+    write.assert_not_called()
+    assert Event.objects.get().error_code == "AccessDenied"
+
+
+def test_failed_operation_leaves_no_partial_change(alice, alice_account):
+    # The policy row is written, then the trail write fails: the transaction must undo both.
+    with mock.patch("awsapi.dispatch.record.api_call", side_effect=[RuntimeError("disk full"), None]):
+        with pytest.raises(RuntimeError):
+            dispatch(alice, "iam:UpdateAccountPasswordPolicy", {"MinimumPasswordLength": 10})
+    assert not PasswordPolicy.objects.exists()
+
+
+def test_successful_call_and_its_event_are_written_together(alice, alice_account):
+    dispatch(alice, "iam:UpdateAccountPasswordPolicy", {"MinimumPasswordLength": 10, "RequireSymbols": True})
+    event = Event.objects.get()
+    assert event.as_record()["requestParameters"] == {"minimumPasswordLength": 10, "requireSymbols": True}
+    assert event.as_record()["userIdentity"]["type"] == "Root"
+    assert PasswordPolicy.objects.get().minimum_password_length == 10
