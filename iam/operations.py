@@ -11,7 +11,7 @@ response shape. The dispatcher authorizes, wraps it in a transaction and records
 from datetime import timedelta
 
 from django.contrib.auth.hashers import check_password, make_password
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 
 from awsapi.errors import (
     EntityAlreadyExists,
@@ -19,6 +19,7 @@ from awsapi.errors import (
     LimitExceeded,
     NoSuchEntity,
     PasswordPolicyViolation,
+    ValidationError,
 )
 from awsapi.operation import operation
 from console import clock
@@ -34,16 +35,37 @@ def _account(ctx):
     return Account.objects.get(account_id=ctx.principal.account_id)
 
 
+def _validate_user_name(user_name, constraints=None):
+    check = constraints or Constraints()
+    check.required("userName", user_name)
+    check.length("userName", user_name, 1, 64)
+    check.pattern("userName", user_name, USER_NAME)
+    if constraints is None:
+        check.check()
+
+
 def _user(account, user_name):
+    _validate_user_name(user_name)
     try:
         return account.users.select_related("account").get(user_name_key=user_name.lower())
     except User.DoesNotExist:
         raise NoSuchEntity(f"The user with name {user_name} cannot be found.") from None
 
 
-def _user_resource(ctx, params):
+def _new_user_resource(ctx, params):
     account_id = ctx.principal.account_id
-    return arns.user_arn(account_id, params.get("Path") or "/", params.get("UserName", ""))
+    return arns.user_arn(account_id, params.get("Path") or "/", params.get("UserName") or "")
+
+
+def _existing_user_resource(ctx, params):
+    """The user's ARN with its path, as policies match it; the bare name if no such user."""
+    user_name = params.get("UserName") or ""
+    path = (
+        User.objects.filter(account__account_id=ctx.principal.account_id, user_name_key=user_name.lower())
+        .values_list("path", flat=True)
+        .first()
+    )
+    return arns.user_arn(ctx.principal.account_id, path or "/", user_name)
 
 
 def _own_user_resource(ctx, params):
@@ -152,7 +174,7 @@ def password_problems(account, password, user=None):
     if user is not None and policy.password_reuse_prevention:
         # "Prevent password reuse" counts the current password among the last N.
         recent = list(LoginProfile.objects.filter(user=user).values_list("password", flat=True))
-        recent += user.password_history.order_by("-create_date").values_list("password", flat=True)[
+        recent += user.password_history.order_by("-create_date", "-pk").values_list("password", flat=True)[
             : policy.password_reuse_prevention - len(recent)
         ]
         if any(check_password(password, encoded) for encoded in recent):
@@ -187,24 +209,29 @@ def validate_account_alias(alias):
     # An all-digit alias would be indistinguishable from an account ID in the sign-in
     # form's "Account ID (12 digits) or account alias" field.
     if alias.isdigit():
-        raise EntityAlreadyExists(f"The account alias {alias} already exists.")
+        raise ValidationError("The account alias must contain at least one lowercase letter or hyphen.")
 
 
 @operation("iam:CreateAccountAlias")
-def create_account_alias(ctx, account_alias):
+def create_account_alias(ctx, account_alias=None):
     """CreateAccountAlias. An account has at most one alias: a new one replaces it."""
     validate_account_alias(account_alias)
     account = _account(ctx)
     if Account.objects.filter(alias=account_alias).exclude(pk=account.pk).exists():
         raise EntityAlreadyExists(f"The account alias {account_alias} already exists.")
     account.alias = account_alias
-    account.save(update_fields=["alias"])
+    try:
+        with transaction.atomic():
+            account.save(update_fields=["alias"])
+    except IntegrityError:  # another account took it between the check and the save
+        raise EntityAlreadyExists(f"The account alias {account_alias} already exists.") from None
     return {}
 
 
 @operation("iam:DeleteAccountAlias")
-def delete_account_alias(ctx, account_alias):
+def delete_account_alias(ctx, account_alias=None):
     """DeleteAccountAlias."""
+    validate_account_alias(account_alias)
     account = _account(ctx)
     if account.alias != account_alias:
         raise NoSuchEntity(f"The account alias {account_alias} cannot be found.")
@@ -233,13 +260,12 @@ def user_shape(user):
     }
 
 
-@operation("iam:CreateUser", resource=_user_resource)
-def create_user(ctx, user_name, path="/"):
+@operation("iam:CreateUser", resource=_new_user_resource)
+def create_user(ctx, user_name=None, path=None):
     """CreateUser."""
+    path = "/" if path is None else path
     constraints = Constraints()
-    constraints.required("userName", user_name)
-    constraints.length("userName", user_name, 1, 64)
-    constraints.pattern("userName", user_name, USER_NAME)
+    _validate_user_name(user_name, constraints)
     constraints.length("path", path, 1, 512)
     constraints.pattern("path", path, PATH)
     constraints.check()
@@ -249,14 +275,15 @@ def create_user(ctx, user_name, path="/"):
     if account.users.count() >= USERS_PER_ACCOUNT:
         raise LimitExceeded(f"Cannot exceed quota for UsersPerAccount: {USERS_PER_ACCOUNT}")
     try:
-        user = User.objects.create(
-            account=account,
-            user_name=user_name,
-            user_id=ids.unique_id("AIDA"),
-            path=path,
-            create_date=clock.now(),
-        )
-    except IntegrityError:
+        with transaction.atomic():
+            user = User.objects.create(
+                account=account,
+                user_name=user_name,
+                user_id=ids.unique_id("AIDA"),
+                path=path,
+                create_date=clock.now(),
+            )
+    except IntegrityError:  # created concurrently under the same name
         raise EntityAlreadyExists(f"User with name {user_name} already exists.") from None
     return {"User": user_shape(user)}
 
@@ -285,8 +312,8 @@ def _login_profile(user):
         raise NoSuchEntity(f"Login Profile for User {user.user_name} cannot be found.") from None
 
 
-@operation("iam:CreateLoginProfile", resource=_user_resource, secret_params=("Password",))
-def create_login_profile(ctx, user_name, password, password_reset_required=False):
+@operation("iam:CreateLoginProfile", resource=_existing_user_resource, secret_params=("Password",))
+def create_login_profile(ctx, user_name=None, password=None, password_reset_required=False):
     """CreateLoginProfile: give an IAM user a console password."""
     _validate_password("password", password)
     user = _user(_account(ctx), user_name)
@@ -305,8 +332,8 @@ def create_login_profile(ctx, user_name, password, password_reset_required=False
     }
 
 
-@operation("iam:UpdateLoginProfile", resource=_user_resource, secret_params=("Password",))
-def update_login_profile(ctx, user_name, password=None, password_reset_required=None):
+@operation("iam:UpdateLoginProfile", resource=_existing_user_resource, secret_params=("Password",))
+def update_login_profile(ctx, user_name=None, password=None, password_reset_required=None):
     """UpdateLoginProfile: an administrator resets an IAM user's console password."""
     if password is not None:
         _validate_password("password", password)
@@ -322,7 +349,7 @@ def update_login_profile(ctx, user_name, password=None, password_reset_required=
 
 
 @operation("iam:ChangePassword", resource=_own_user_resource, secret_params=("OldPassword", "NewPassword"))
-def change_password(ctx, old_password, new_password):
+def change_password(ctx, old_password=None, new_password=None):
     """ChangePassword: an IAM user changes their own console password."""
     _validate_password("oldPassword", old_password)
     _validate_password("newPassword", new_password)

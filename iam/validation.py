@@ -47,7 +47,8 @@ class Constraints:
 
     def required(self, member, value):
         if value is None:
-            self._fail(member, "null", "Member must not be null")
+            # AWS prints a missing value as a bare null, without the quotes of a value.
+            self.failures.append(f"Value null at '{member}' failed to satisfy constraint: Member must not be null")
 
     def check(self):
         if not self.failures:

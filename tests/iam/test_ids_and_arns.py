@@ -58,7 +58,7 @@ def test_unique_ids_do_not_repeat():
 
 
 def test_unique_id_never_uses_digits_outside_base32():
-    sample = "".join(ids.unique_id("")[:] for _ in range(200))
+    sample = "".join(ids.unique_id("") for _ in range(200))
     assert not set(sample) & set("0189")
 
 

@@ -196,10 +196,6 @@ def test_required_reports_missing_value():
     assert message.endswith("at 'userName' failed to satisfy constraint: Member must not be null")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Constraints.required quotes null (\"Value 'null' at\"); AWS writes \"Value null at\"",
-)
 def test_required_uses_aws_unquoted_null():
     constraints = Constraints()
     constraints.required("userName", None)
