@@ -43,3 +43,13 @@ def test_successful_call_and_its_event_are_written_together(alice, alice_account
     assert event.as_record()["requestParameters"] == {"minimumPasswordLength": 10, "requireSymbols": True}
     assert event.as_record()["userIdentity"]["type"] == "Root"
     assert PasswordPolicy.objects.get().minimum_password_length == 10
+
+
+def test_a_nul_character_is_recorded_without_breaking_the_trail(alice, alice_account):
+    from awsapi.errors import ValidationError
+
+    with pytest.raises(ValidationError):
+        dispatch(alice, "iam:CreateUser", {"UserName": "bad\x00name"})
+    event = Event.objects.get()
+    assert event.request_parameters == {"userName": "bad\ufffdname"}
+    assert event.error_code == "ValidationError"

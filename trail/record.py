@@ -13,7 +13,15 @@ def lower_camel(name):
     return name[:1].lower() + name[1:]
 
 
+def clean_text(value):
+    # PostgreSQL cannot store NUL in text or jsonb; an attempt that carried one must
+    # still be recorded, so the character is replaced rather than the event lost.
+    return value.replace("\x00", "\ufffd")
+
+
 def _camelize(value):
+    if isinstance(value, str):
+        return clean_text(value)
     if isinstance(value, dict):
         return {lower_camel(k): _camelize(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -63,12 +71,12 @@ def api_call(ctx, spec, params, result, error=None):
         recipient_account_id=ctx.principal.account_id,
         username=ctx.principal.user_name or ("root" if ctx.principal.is_root else ""),
         source_ip_address=ctx.source_ip,
-        user_agent=ctx.user_agent[:1024],
+        user_agent=clean_text(ctx.user_agent[:1024]),
         user_identity=user_identity(ctx),
         request_parameters=request_parameters or None,
         response_elements=response_elements,
         error_code=error.code if error else "",
-        error_message=error.message if error else "",
+        error_message=clean_text(error.message) if error else "",
         read_only=spec.read_only,
     )
 
@@ -86,7 +94,7 @@ def console_login(*, identity, recipient_account_id, username, success, source_i
         recipient_account_id=recipient_account_id,
         username=username,
         source_ip_address=source_ip,
-        user_agent=user_agent[:1024],
+        user_agent=clean_text(user_agent[:1024]),
         user_identity=identity,
         request_parameters=None,
         response_elements={"ConsoleLogin": "Success" if success else "Failure"},
