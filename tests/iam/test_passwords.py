@@ -205,3 +205,27 @@ def test_default_policy_lists_every_problem_at_once():
 
 def test_default_policy_does_not_count_accented_capital_as_uppercase():
     assert unmet_default_rules("Éabcdefg1") == [THREE_KINDS]
+
+
+@pytest.mark.parametrize("length", [8, 20, 128])
+def test_generated_passwords_meet_the_strictest_policy_of_their_length(length):
+    from iam.passwords import generate_password
+
+    strictest = PasswordRules(
+        minimum_password_length=length,
+        require_uppercase_characters=True,
+        require_lowercase_characters=True,
+        require_numbers=True,
+        require_symbols=True,
+    )
+    passwords = {generate_password(length) for _ in range(50)}
+    assert all(unmet_rules(p, strictest) == [] and len(p) == length for p in passwords)
+    assert len(passwords) == 50
+
+
+def test_generated_password_is_drawn_again_until_every_kind_is_present(monkeypatch):
+    import iam.passwords as passwords
+
+    draws = iter("aaaa" + "aB3!")
+    monkeypatch.setattr(passwords.secrets, "choice", lambda alphabet: next(draws))
+    assert passwords.generate_password(4) == "aB3!"

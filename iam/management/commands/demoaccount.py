@@ -1,29 +1,15 @@
 import json
 import os
-import secrets
-import string
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from iam.accounts import create_account
 from iam.models import Account
+from iam.passwords import generate_password
 
 FILE_NAME = "demo-account.json"
-
-
-def generate_password():
-    """A 20-character password with every character type, so it meets any policy."""
-    alphabet = string.ascii_letters + string.digits + "!@#$%^&*()_+-="
-    while True:
-        password = "".join(secrets.choice(alphabet) for _ in range(20))
-        if (
-            any(c.islower() for c in password)
-            and any(c.isupper() for c in password)
-            and any(c.isdigit() for c in password)
-            and any(not c.isalnum() for c in password)
-        ):
-            return password
+DEMO_EMAIL = "root@iamlab.example"
 
 
 class Command(BaseCommand):
@@ -43,14 +29,14 @@ class Command(BaseCommand):
                     f"its root password is in {path}."
                 )
                 return
-        password = generate_password()
-        account = create_account("root@iamlab.example", password, alias="iamlab-demo") if not Account.objects.filter(
-            root_email="root@iamlab.example"
-        ).exists() else None
-        if account is None:
-            self.stdout.write("A demo account already exists but its saved credentials are gone; "
-                              "create another with `python manage.py createaccount`.")
+        if Account.objects.filter(root_email=DEMO_EMAIL).exists():
+            self.stdout.write(
+                "The demo account exists but its saved credentials are gone; "
+                "create another account with `python manage.py createaccount`."
+            )
             return
+        password = generate_password()
+        account = create_account(DEMO_EMAIL, password, alias="iamlab-demo")
         facts = {
             "account_id": account.account_id,
             "alias": account.alias,
