@@ -65,3 +65,12 @@ class EntityTemporarilyUnmodifiable(_ClientError):
 class LimitExceeded(_ClientError):
     code = "LimitExceeded"
     status = 409
+
+
+class MalformedPolicyDocument(_ClientError):
+    code = "MalformedPolicyDocument"
+
+
+class DeleteConflict(_ClientError):
+    code = "DeleteConflict"
+    status = 409

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import Q
 
 from iam import arns
 
@@ -33,6 +34,10 @@ class User(models.Model):
     path = models.CharField(max_length=512, default="/")
     create_date = models.DateTimeField()
     password_last_used = models.DateTimeField(null=True, blank=True)
+    # A managed policy capping what the user's identity policies can grant.
+    permissions_boundary = models.ForeignKey(
+        "ManagedPolicy", on_delete=models.PROTECT, null=True, blank=True, related_name="bounded_users"
+    )
 
     class Meta:
         constraints = [
@@ -90,3 +95,192 @@ class PasswordPolicy(models.Model):
     @property
     def expire_passwords(self):
         return bool(self.max_password_age)
+
+
+class Group(models.Model):
+    """An IAM group: a set of users sharing its policies. Names are unique per account
+    ignoring case."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="groups")
+    group_name = models.CharField(max_length=128)
+    group_name_key = models.CharField(max_length=128, editable=False)
+    group_id = models.CharField(max_length=21, unique=True)
+    path = models.CharField(max_length=512, default="/")
+    create_date = models.DateTimeField()
+    users = models.ManyToManyField(User, through="GroupMembership", related_name="groups")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "group_name_key"], name="iam_group_name_unique_in_account")
+        ]
+
+    def save(self, *args, **kwargs):
+        self.group_name_key = self.group_name.lower()
+        super().save(*args, **kwargs)
+
+    def __str__(self):
+        return self.group_name
+
+    @property
+    def arn(self):
+        return f"arn:aws:iam::{self.account.account_id}:group{self.path}{self.group_name}"
+
+
+class GroupMembership(models.Model):
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "user"], name="iam_membership_unique")]
+
+
+class ManagedPolicy(models.Model):
+    """A managed policy: customer managed (in an account) or AWS managed (``account`` is
+    null, ARN ``arn:aws:iam::aws:policy/...``, read-only, shared by every account)."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="managed_policies"
+    )
+    arn = models.CharField(max_length=2048, unique=True)
+    policy_name = models.CharField(max_length=128)
+    policy_name_key = models.CharField(max_length=128, editable=False)
+    policy_id = models.CharField(max_length=21, unique=True)
+    path = models.CharField(max_length=512, default="/")
+    description = models.CharField(max_length=1000, blank=True, default="")
+    default_version_id = models.CharField(max_length=32, default="v1")
+    # Version IDs are never reused: the next one is v(latest_version + 1).
+    latest_version = models.PositiveIntegerField(default=1)
+    create_date = models.DateTimeField()
+    update_date = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "policy_name_key"], name="iam_policy_name_unique_in_account"
+            )
+        ]
+
+    def save(self, *args, **kwargs):
+        self.policy_name_key = self.policy_name.lower()
+        super().save(*args, **kwargs)
+
+    def __str__(self):
+        return self.arn
+
+    @property
+    def is_aws_managed(self):
+        return self.account_id is None
+
+
+class PolicyVersion(models.Model):
+    """One version (v1..vN) of a managed policy; exactly one is the default."""
+
+    policy = models.ForeignKey(ManagedPolicy, on_delete=models.CASCADE, related_name="versions")
+    version_id = models.CharField(max_length=32)
+    document = models.TextField()
+    is_default = models.BooleanField(default=False)
+    create_date = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "version_id"], name="iam_policy_version_unique")
+        ]
+
+
+class Role(models.Model):
+    """An IAM role: an identity with a trust policy saying who may assume it."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="roles")
+    role_name = models.CharField(max_length=64)
+    role_name_key = models.CharField(max_length=64, editable=False)
+    role_id = models.CharField(max_length=21, unique=True)
+    path = models.CharField(max_length=512, default="/")
+    description = models.CharField(max_length=1000, blank=True, default="")
+    assume_role_policy_document = models.TextField()
+    max_session_duration = models.PositiveIntegerField(default=3600)
+    create_date = models.DateTimeField()
+    permissions_boundary = models.ForeignKey(
+        ManagedPolicy, on_delete=models.PROTECT, null=True, blank=True, related_name="bounded_roles"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "role_name_key"], name="iam_role_name_unique_in_account")
+        ]
+
+    def save(self, *args, **kwargs):
+        self.role_name_key = self.role_name.lower()
+        super().save(*args, **kwargs)
+
+    def __str__(self):
+        return self.role_name
+
+    @property
+    def arn(self):
+        return f"arn:aws:iam::{self.account.account_id}:role{self.path}{self.role_name}"
+
+
+def _exactly_one_of(*fields):
+    """A check that exactly one of the nullable foreign keys is set."""
+    choices = Q()
+    for field in fields:
+        only = Q(**{f"{field}__isnull": False})
+        for other in fields:
+            if other != field:
+                only &= Q(**{f"{other}__isnull": True})
+        choices |= only
+    return choices
+
+
+class PolicyAttachment(models.Model):
+    """A managed policy attached to one user, group or role of ``account``."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="policy_attachments")
+    policy = models.ForeignKey(ManagedPolicy, on_delete=models.CASCADE, related_name="attachments")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments")
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=_exactly_one_of("user", "group", "role"), name="iam_attachment_one_entity"),
+            models.UniqueConstraint(fields=["policy", "user"], name="iam_attachment_user_unique"),
+            models.UniqueConstraint(fields=["policy", "group"], name="iam_attachment_group_unique"),
+            models.UniqueConstraint(fields=["policy", "role"], name="iam_attachment_role_unique"),
+        ]
+
+
+class InlinePolicy(models.Model):
+    """A policy embedded in one user, group or role; it lives and dies with it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="inline_policies")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, null=True, blank=True, related_name="inline_policies")
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, null=True, blank=True, related_name="inline_policies")
+    policy_name = models.CharField(max_length=128)
+    policy_document = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=_exactly_one_of("user", "group", "role"), name="iam_inline_one_entity"),
+            models.UniqueConstraint(fields=["user", "policy_name"], name="iam_inline_user_unique"),
+            models.UniqueConstraint(fields=["group", "policy_name"], name="iam_inline_group_unique"),
+            models.UniqueConstraint(fields=["role", "policy_name"], name="iam_inline_role_unique"),
+        ]
+
+
+class Tag(models.Model):
+    """A key/value tag on a user, role or customer managed policy."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="tags")
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, null=True, blank=True, related_name="tags")
+    policy = models.ForeignKey(ManagedPolicy, on_delete=models.CASCADE, null=True, blank=True, related_name="tags")
+    key = models.CharField(max_length=128)
+    value = models.CharField(max_length=256, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=_exactly_one_of("user", "role", "policy"), name="iam_tag_one_entity"),
+            models.UniqueConstraint(fields=["user", "key"], name="iam_tag_user_unique"),
+            models.UniqueConstraint(fields=["role", "key"], name="iam_tag_role_unique"),
+            models.UniqueConstraint(fields=["policy", "key"], name="iam_tag_policy_unique"),
+        ]

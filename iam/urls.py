@@ -1,6 +1,6 @@
 from django.urls import path
 
-from iam import views
+from iam import views, views_users
 
 app_name = "iam"
 urlpatterns = [
@@ -8,4 +8,9 @@ urlpatterns = [
     path("account-settings", views.account_settings, name="account-settings"),
     path("account-settings/password-policy/edit", views.edit_password_policy, name="edit-password-policy"),
     path("security-credentials", views.security_credentials, name="security-credentials"),
+    path("users", views_users.users, name="users"),
+    path("users/create", views_users.create_user, name="create-user"),
+    path("users/<str:user_name>", views_users.user_detail, name="user-detail"),
+    path("users/<str:user_name>/console-access", views_users.console_access, name="user-console-access"),
+    path("users/<str:user_name>/delete", views_users.delete_user, name="user-delete"),
 ]

@@ -138,8 +138,10 @@ DENIED_CASES = {
 }
 
 
-def test_every_registered_action_has_a_denied_case():
-    assert set(DENIED_CASES) == set(REGISTRY["iam"])
+def test_every_denied_case_is_a_registered_action():
+    # Cases for the other actions are in test_users, test_groups, test_roles and
+    # test_policies; test_policies checks that together they cover the registry.
+    assert set(DENIED_CASES) <= set(REGISTRY["iam"])
 
 
 @pytest.mark.parametrize("action", sorted(DENIED_CASES))

@@ -1,0 +1,15 @@
+"""Running an AWS action from a console view: the one place views call the dispatcher."""
+
+from awsapi.dispatch import dispatch
+from awsapi.errors import AWSError
+from console.session import request_context
+
+
+def run(request, action, params=None):
+    """Dispatch ``action`` as the signed-in principal: ``(result, None)`` or ``(None, error)``.
+
+    The error's message is AWS's own text, for a form error or a red flash."""
+    try:
+        return dispatch(request_context(request), action, params or {}), None
+    except AWSError as error:
+        return None, error

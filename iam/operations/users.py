@@ -1,0 +1,363 @@
+"""IAM users: their lifecycle, console passwords (login profiles) and tags."""
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import IntegrityError, transaction
+
+from awsapi.errors import (
+    DeleteConflict,
+    EntityAlreadyExists,
+    InvalidUserType,
+    LimitExceeded,
+    NoSuchEntity,
+    PasswordPolicyViolation,
+)
+from awsapi.operation import operation
+from console import clock
+from iam import arns, ids
+from iam.models import LoginProfile, PasswordHistory, PasswordPolicy, User
+from iam.operations.account import enforce_password_policy, password_expired
+from iam.operations.common import (
+    listing_resource,
+    account_of as _account,
+    apply_tags,
+    attachable_policy,
+    boundary_shape,
+    by_path_prefix,
+    check_arn,
+    check_name,
+    check_path,
+    check_path_prefix,
+    paginate,
+    quota,
+    remove_tags,
+    tags_shape,
+    user_named,
+    user_resource,
+    validate_tag_keys,
+    validate_tags,
+    validated,
+)
+from iam.validation import PASSWORD, PATH, USER_NAME, Constraints
+
+
+def _validate_user_name(user_name, constraints=None):
+    check = constraints or Constraints()
+    check.required("userName", user_name)
+    check.length("userName", user_name, 1, 64)
+    check.pattern("userName", user_name, USER_NAME)
+    if constraints is None:
+        check.check()
+
+
+def _user(account, user_name):
+    return user_named(account, user_name)
+
+
+def _new_user_resource(ctx, params):
+    account_id = ctx.principal.account_id
+    return arns.user_arn(account_id, params.get("Path") or "/", params.get("UserName") or "")
+
+
+def _existing_user_resource(ctx, params):
+    """The user's ARN with its path, as policies match it; the bare name if no such user."""
+    user_name = params.get("UserName") or ""
+    path = (
+        User.objects.filter(account__account_id=ctx.principal.account_id, user_name_key=user_name.lower())
+        .values_list("path", flat=True)
+        .first()
+    )
+    return arns.user_arn(ctx.principal.account_id, path or "/", user_name)
+
+
+def _own_user_resource(ctx, params):
+    return ctx.principal.arn
+
+
+def user_shape(user, details=False):
+    """AWS's User structure; ``details`` adds what only GetUser and CreateUser return
+    (the permissions boundary and tags)."""
+    shape = {
+        "Path": user.path,
+        "UserName": user.user_name,
+        "UserId": user.user_id,
+        "Arn": user.arn,
+        "CreateDate": user.create_date,
+    }
+    if user.password_last_used:
+        shape["PasswordLastUsed"] = user.password_last_used
+    if details:
+        if user.permissions_boundary_id:
+            shape["PermissionsBoundary"] = boundary_shape(user.permissions_boundary)
+        tags = tags_shape(user.tags)
+        if tags:
+            shape["Tags"] = tags
+    return shape
+
+
+@operation("iam:CreateUser", resource=_new_user_resource)
+def create_user(ctx, user_name=None, path=None, permissions_boundary=None, tags=None):
+    """CreateUser."""
+    path = "/" if path is None else path
+    constraints = Constraints()
+    _validate_user_name(user_name, constraints)
+    constraints.length("path", path, 1, 512)
+    constraints.pattern("path", path, PATH)
+    if permissions_boundary is not None:
+        check_arn(constraints, "permissionsBoundary", permissions_boundary)
+    constraints.check()
+    if tags:
+        validate_tags(tags)
+    account = _account(ctx)
+    if account.users.filter(user_name_key=user_name.lower()).exists():
+        raise EntityAlreadyExists(f"User with name {user_name} already exists.")
+    limit = quota("USERS_PER_ACCOUNT")
+    if account.users.count() >= limit:
+        raise LimitExceeded(f"Cannot exceed quota for UsersPerAccount: {limit}")
+    boundary = None
+    if permissions_boundary is not None:
+        boundary = attachable_policy(account, permissions_boundary, "permissionsBoundary")
+    try:
+        with transaction.atomic():
+            user = User.objects.create(
+                account=account,
+                user_name=user_name,
+                user_id=ids.unique_id("AIDA"),
+                path=path,
+                create_date=clock.now(),
+                permissions_boundary=boundary,
+            )
+    except IntegrityError:  # created concurrently under the same name
+        raise EntityAlreadyExists(f"User with name {user_name} already exists.") from None
+    if tags:
+        apply_tags(user.tags, {"user": user}, tags)
+    return {"User": user_shape(user, details=True)}
+
+
+def _validate_password(member, password):
+    constraints = Constraints()
+    constraints.required(member, password)
+    constraints.length(member, password, 1, 128, shown="***")
+    constraints.pattern(member, password, PASSWORD, shown="***")
+    constraints.check()
+
+
+def _set_password(login_profile, password):
+    """Store a new console password, remembering the old hash for reuse prevention."""
+    now = clock.now()
+    if login_profile.pk:
+        PasswordHistory.objects.create(user=login_profile.user, password=login_profile.password, create_date=now)
+    login_profile.password = make_password(password)
+    login_profile.password_changed = now
+
+
+def _login_profile(user):
+    try:
+        return user.login_profile
+    except LoginProfile.DoesNotExist:
+        raise NoSuchEntity(f"Login Profile for User {user.user_name} cannot be found.") from None
+
+
+@operation("iam:CreateLoginProfile", resource=_existing_user_resource, secret_params=("Password",))
+def create_login_profile(ctx, user_name=None, password=None, password_reset_required=False):
+    """CreateLoginProfile: give an IAM user a console password."""
+    _validate_password("password", password)
+    user = _user(_account(ctx), user_name)
+    if LoginProfile.objects.filter(user=user).exists():
+        raise EntityAlreadyExists(f"Login Profile for user {user.user_name} already exists.")
+    enforce_password_policy(user.account, password, user)
+    profile = LoginProfile(user=user, password_reset_required=bool(password_reset_required), create_date=clock.now())
+    _set_password(profile, password)
+    profile.save()
+    return {
+        "LoginProfile": {
+            "UserName": user.user_name,
+            "CreateDate": profile.create_date,
+            "PasswordResetRequired": profile.password_reset_required,
+        }
+    }
+
+
+@operation("iam:UpdateLoginProfile", resource=_existing_user_resource, secret_params=("Password",))
+def update_login_profile(ctx, user_name=None, password=None, password_reset_required=None):
+    """UpdateLoginProfile: an administrator resets an IAM user's console password."""
+    if password is not None:
+        _validate_password("password", password)
+    user = _user(_account(ctx), user_name)
+    profile = _login_profile(user)
+    if password is not None:
+        enforce_password_policy(user.account, password, user)
+        _set_password(profile, password)
+    if password_reset_required is not None:
+        profile.password_reset_required = bool(password_reset_required)
+    profile.save()
+    return {}
+
+
+@operation("iam:ChangePassword", resource=_own_user_resource, secret_params=("OldPassword", "NewPassword"))
+def change_password(ctx, old_password=None, new_password=None):
+    """ChangePassword: an IAM user changes their own console password."""
+    _validate_password("oldPassword", old_password)
+    _validate_password("newPassword", new_password)
+    if ctx.principal.is_root:
+        raise InvalidUserType("Only IAM users can change their own password with ChangePassword.")
+    user = User.objects.select_related("account").get(pk=ctx.principal.user_pk)
+    profile = _login_profile(user)
+    if not check_password(old_password, profile.password):
+        raise InvalidUserType("The old password is incorrect.")
+    policy = PasswordPolicy.objects.filter(account=user.account).first()
+    if ctx.via_console and policy and policy.hard_expiry and password_expired(profile, policy):
+        raise InvalidUserType(
+            "Your password has expired and the password policy requires an administrator to reset it."
+        )
+    if old_password == new_password:
+        raise PasswordPolicyViolation("The new password must be different from the old password.")
+    enforce_password_policy(user.account, new_password, user)
+    _set_password(profile, new_password)
+    profile.password_reset_required = False
+    profile.save()
+    return {}
+
+
+# --- Reading, renaming and deleting users --------------------------------------------
+
+
+def _root_user_shape(account):
+    # GetUser without a user name, called by the root user: AWS answers with the
+    # account's root identity, which has no user name or path.
+    shape = {"UserId": account.account_id, "Arn": account.root_arn, "CreateDate": account.create_date}
+    if account.root_password_last_used:
+        shape["PasswordLastUsed"] = account.root_password_last_used
+    return shape
+
+
+def _named_or_caller(ctx, account, user_name):
+    """The named user, or the calling IAM user when the name is omitted."""
+    if user_name is None:
+        return User.objects.select_related("account", "permissions_boundary").get(pk=ctx.principal.user_pk)
+    return user_named(account, user_name)
+
+
+@operation("iam:GetUser", resource=user_resource, read_only=True)
+def get_user(ctx, user_name=None):
+    """GetUser: the named user, or the caller when UserName is omitted."""
+    account = _account(ctx)
+    if user_name is None and ctx.principal.is_root:
+        return {"User": _root_user_shape(account)}
+    user = _named_or_caller(ctx, account, user_name)
+    return {"User": user_shape(user, details=True)}
+
+
+@operation("iam:ListUsers", resource=listing_resource("user"), read_only=True)
+def list_users(ctx, path_prefix=None, marker=None, max_items=None):
+    """ListUsers."""
+    check_path_prefix(path_prefix)
+    account = _account(ctx)
+    users = by_path_prefix(account.users.select_related("account"), path_prefix).order_by("user_name_key")
+    page = paginate(list(users), marker, max_items, "Users")
+    page["Users"] = [user_shape(user) for user in page["Users"]]
+    return page
+
+
+@operation("iam:UpdateUser", resource=user_resource)
+def update_user(ctx, user_name=None, new_path=None, new_user_name=None):
+    """UpdateUser: rename a user or move it to another path."""
+
+    def checks(constraints):
+        check_name(constraints, "userName", user_name, 128)
+        check_name(constraints, "newUserName", new_user_name, required=False)
+        check_path(constraints, "newPath", new_path)
+
+    validated(checks)
+    account = _account(ctx)
+    user = user_named(account, user_name, high=128)
+    if new_user_name is not None and new_user_name.lower() != user.user_name_key:
+        if account.users.filter(user_name_key=new_user_name.lower()).exists():
+            raise EntityAlreadyExists(f"User with name {new_user_name} already exists.")
+    if new_user_name is not None:
+        user.user_name = new_user_name
+    if new_path is not None:
+        user.path = new_path
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise EntityAlreadyExists(f"User with name {new_user_name} already exists.") from None
+    return {}
+
+
+@operation("iam:DeleteUser", resource=user_resource)
+def delete_user(ctx, user_name=None):
+    """DeleteUser. As in AWS, everything attached to the user must be removed first."""
+    user = user_named(_account(ctx), user_name, high=128)
+    if LoginProfile.objects.filter(user=user).exists():
+        raise DeleteConflict("Cannot delete entity, must delete login profile first.")
+    if user.inline_policies.exists():
+        raise DeleteConflict("Cannot delete entity, must delete policies first.")
+    if user.attachments.exists():
+        raise DeleteConflict("Cannot delete entity, must detach all policies first.")
+    if user.memberships.exists():
+        raise DeleteConflict("Cannot delete entity, must remove users from group first.")
+    user.delete()
+    return {}
+
+
+# --- Login profiles -----------------------------------------------------------------
+
+
+@operation("iam:GetLoginProfile", resource=user_resource, read_only=True)
+def get_login_profile(ctx, user_name=None):
+    """GetLoginProfile: whether the user has a console password (never the password)."""
+    account = _account(ctx)
+    if user_name is None and ctx.principal.is_root:
+        raise NoSuchEntity(f"Login Profile for User {account.account_id} cannot be found.")
+    user = _named_or_caller(ctx, account, user_name)
+    profile = _login_profile(user)
+    return {
+        "LoginProfile": {
+            "UserName": user.user_name,
+            "CreateDate": profile.create_date,
+            "PasswordResetRequired": profile.password_reset_required,
+        }
+    }
+
+
+@operation("iam:DeleteLoginProfile", resource=user_resource)
+def delete_login_profile(ctx, user_name=None):
+    """DeleteLoginProfile: remove the user's console password (console access off)."""
+    account = _account(ctx)
+    if user_name is None and ctx.principal.is_root:
+        raise NoSuchEntity(f"Login Profile for User {account.account_id} cannot be found.")
+    user = _named_or_caller(ctx, account, user_name)
+    profile = _login_profile(user)
+    profile.delete()
+    return {}
+
+
+# --- Tags ---------------------------------------------------------------------------
+
+
+@operation("iam:TagUser", resource=user_resource)
+def tag_user(ctx, user_name=None, tags=None):
+    """TagUser: add or overwrite tags."""
+    validated(lambda c: check_name(c, "userName", user_name, 128))
+    validate_tags(tags)
+    user = user_named(_account(ctx), user_name, high=128)
+    apply_tags(user.tags, {"user": user}, tags)
+    return {}
+
+
+@operation("iam:UntagUser", resource=user_resource)
+def untag_user(ctx, user_name=None, tag_keys=None):
+    """UntagUser: remove tags by key; unknown keys are ignored."""
+    validated(lambda c: check_name(c, "userName", user_name, 128))
+    validate_tag_keys(tag_keys)
+    user = user_named(_account(ctx), user_name, high=128)
+    remove_tags(user.tags, tag_keys)
+    return {}
+
+
+@operation("iam:ListUserTags", resource=user_resource, read_only=True)
+def list_user_tags(ctx, user_name=None, marker=None, max_items=None):
+    """ListUserTags."""
+    user = user_named(_account(ctx), user_name, high=128)
+    return paginate(tags_shape(user.tags), marker, max_items, "Tags")

@@ -1,0 +1,38 @@
+"""AWS's AccessDenied texts ("Troubleshoot access denied error messages"). Pure: no
+Django."""
+
+_EXPLICIT = {
+    "identity": "an identity-based policy",
+    "resource": "a resource-based policy",
+    "boundary": "a permissions boundary",
+    "session": "a session policy",
+}
+_IMPLICIT = {
+    "identity": "identity-based policy",
+    "resource": "resource-based policy",
+    "boundary": "permissions boundary",
+    "session": "session policy",
+}
+
+
+def denial_message(principal_arn, action, resource, decision):
+    """The AccessDenied message for a denied Decision. An explicit deny from a managed
+    policy names that policy's ARN, as AWS does since its enhanced messages."""
+    if decision.allowed:
+        raise ValueError("the request was allowed")
+    head = f"User: {principal_arn} is not authorized to perform: {action} on resource: {resource}"
+    if decision.decision == "explicitDeny":
+        text = f"{head} with an explicit deny in {_EXPLICIT[decision.denied_by]}"
+        arn = _deciding_arn(decision)
+        return f"{text}: {arn}" if arn else text
+    return f"{head} because no {_IMPLICIT[decision.denied_by]} allows the {action} action"
+
+
+def _deciding_arn(decision):
+    if decision.denied_by not in ("identity", "boundary"):
+        return None
+    for match in decision.matched:
+        label = match["label"] or {}
+        if label.get("type", decision.denied_by) == decision.denied_by and label.get("arn"):
+            return label["arn"]
+    return None

@@ -1,0 +1,237 @@
+"""IAM console: Users — list, Create user wizard, user detail tabs, delete.
+
+Every read and write goes through ``console.actions.run`` (the dispatcher), so the page
+shows exactly what the principal may see and AWS's own error text when it may not."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from console.actions import run
+from iam.forms_users import ConsolePasswordForm, CreateUserForm, DeleteConfirmForm
+from iam.listing import all_pages, paginate
+from iam.models import Account
+from iam.operations import password_problems
+from iam.passwords import generate_password
+
+
+def users(request):
+    """Users: the table with a text filter and pagination."""
+    result, error = all_pages(request, "iam:ListUsers", "Users")
+    if error:
+        messages.error(request, error.message)
+    rows = result or []
+    query = request.GET.get("q", "").strip()
+    if query:
+        rows = [u for u in rows if query.lower() in u["UserName"].lower()]
+    page = paginate(request, rows)
+    return render(request, "iam/users/list.html", {"page": page, "query": query, "nav": "users", "denied": error})
+
+
+def _choices(request):
+    """Groups and policies offered on the permissions step (empty when not allowed)."""
+    groups, _ = all_pages(request, "iam:ListGroups", "Groups")
+    policies, _ = all_pages(request, "iam:ListPolicies", "Policies", {"Scope": "All"})
+    return groups or [], policies or []
+
+
+def _signin_url(request):
+    account = Account.objects.get(account_id=request.principal.account_id)
+    return request.build_absolute_uri(reverse("signin") + f"?account={account.alias or account.account_id}")
+
+
+def _create(request, data):
+    """Run the AWS calls the console makes for the wizard, stopping at the first refusal
+    of CreateUser (nothing is created) and reporting any later step that fails."""
+    user_name = data["user_name"]
+    result, error = run(request, "iam:CreateUser", {"UserName": user_name, "Path": data["path"] or "/"})
+    if error:
+        return None, [error.message]
+    problems = []
+    password = None
+    if data["console_access"]:
+        password = data["custom_password"] if data["password_type"] == "custom" else generate_password()
+        _, error = run(
+            request,
+            "iam:CreateLoginProfile",
+            {"UserName": user_name, "Password": password, "PasswordResetRequired": data["password_reset_required"]},
+        )
+        if error:
+            problems.append(error.message)
+            password = None
+    steps = [("iam:AddUserToGroup", {"UserName": user_name, "GroupName": g}) for g in data["groups"]]
+    steps += [("iam:AttachUserPolicy", {"UserName": user_name, "PolicyArn": arn}) for arn in data["policies"]]
+    if data["permissions_boundary"]:
+        steps.append(
+            ("iam:PutUserPermissionsBoundary", {"UserName": user_name, "PermissionsBoundary": data["permissions_boundary"]})
+        )
+    if data["tags"]:
+        steps.append(("iam:TagUser", {"UserName": user_name, "Tags": data["tags"]}))
+    for action, params in steps:
+        _, error = run(request, action, params)
+        if error:
+            problems.append(error.message)
+    return {"user": result["User"], "password": password}, problems
+
+
+@sensitive_post_parameters("custom_password")
+@require_http_methods(["GET", "POST"])
+def create_user(request):
+    """Create user: details, permissions, review — one form shown in steps — then
+    "Retrieve password", rendered once and never stored."""
+    groups, policies = _choices(request)
+    form = CreateUserForm(request.POST or None, groups=groups, policies=policies)
+    if request.method == "POST" and form.is_valid() and _custom_password_ok(request, form):
+        created, problems = _create(request, form.cleaned_data)
+        if created is None:
+            form.add_error("user_name", problems[0])
+        else:
+            for problem in problems:
+                messages.error(request, problem)
+            return render(
+                request,
+                "iam/users/retrieve_password.html",
+                {
+                    "user": created["user"],
+                    "password": created["password"],
+                    "signin_url": _signin_url(request),
+                    "nav": "users",
+                },
+            )
+    return render(
+        request,
+        "iam/users/create.html",
+        {"form": form, "groups": groups, "policies": policies, "nav": "users"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _custom_password_ok(request, form):
+    """Check a custom password against the account's policy before creating anything,
+    as the AWS console does, so a refused password never leaves a half-made user."""
+    data = form.cleaned_data
+    if not (data["console_access"] and data["password_type"] == "custom"):
+        return True
+    account = Account.objects.get(account_id=request.principal.account_id)
+    problems = password_problems(account, data["custom_password"])
+    if problems:
+        form.add_error("custom_password", "Password does not conform to the account password policy: " + "; ".join(problems) + ".")
+    return not problems
+
+
+TABS = ("permissions", "groups", "tags", "security_credentials")
+
+
+def user_detail(request, user_name):
+    """A user's summary and the Permissions, Groups, Tags and Security credentials tabs."""
+    result, error = run(request, "iam:GetUser", {"UserName": user_name})
+    if error:
+        if error.code == "NoSuchEntity":
+            raise Http404(error.message)
+        messages.error(request, error.message)
+        return redirect("iam:users")
+    tab = request.GET.get("tab", "permissions")
+    if tab not in TABS:
+        tab = "permissions"
+    context = {"user": result["User"], "tab": tab, "nav": "users"}
+    if tab == "permissions":
+        context["attached"], context["attached_error"] = all_pages(
+            request, "iam:ListAttachedUserPolicies", "AttachedPolicies", {"UserName": user_name}
+        )
+        context["inline"], context["inline_error"] = all_pages(
+            request, "iam:ListUserPolicies", "PolicyNames", {"UserName": user_name}
+        )
+    elif tab == "groups":
+        context["groups"], context["groups_error"] = all_pages(
+            request, "iam:ListGroupsForUser", "Groups", {"UserName": user_name}
+        )
+    elif tab == "tags":
+        context["tags"], context["tags_error"] = all_pages(request, "iam:ListUserTags", "Tags", {"UserName": user_name})
+    else:
+        profile, profile_error = run(request, "iam:GetLoginProfile", {"UserName": user_name})
+        context["login_profile"] = profile["LoginProfile"] if profile else None
+        context["login_profile_error"] = (
+            profile_error if profile_error and profile_error.code != "NoSuchEntity" else None
+        )
+        context["password_form"] = ConsolePasswordForm()
+        context["delete_form"] = DeleteConfirmForm()
+    return render(request, "iam/users/detail.html", context)
+
+
+@sensitive_post_parameters("custom_password")
+@require_POST
+def console_access(request, user_name):
+    """Security credentials → Console access: enable, reset password, or disable."""
+    form = ConsolePasswordForm(request.POST)
+    back = reverse("iam:user-detail", args=[user_name]) + "?tab=security_credentials"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+        return redirect(back)
+    data = form.cleaned_data
+    if data["operation"] == "disable":
+        _, error = run(request, "iam:DeleteLoginProfile", {"UserName": user_name})
+        if not error:
+            messages.success(request, "Console access disabled.")
+    else:
+        password = data["custom_password"] if data["password_type"] == "custom" else generate_password()
+        action = "iam:CreateLoginProfile" if data["operation"] == "enable" else "iam:UpdateLoginProfile"
+        params = {"UserName": user_name, "Password": password, "PasswordResetRequired": data["password_reset_required"]}
+        _, error = run(request, action, params)
+        if not error:
+            return render(
+                request,
+                "iam/users/retrieve_password.html",
+                {
+                    "user": {"UserName": user_name},
+                    "password": password,
+                    "signin_url": _signin_url(request),
+                    "nav": "users",
+                    "reset": data["operation"] == "reset",
+                },
+            )
+    if error:
+        messages.error(request, error.message)
+    return redirect(back)
+
+
+def _delete_with_dependents(request, user_name):
+    """The calls the AWS console makes to delete a user: remove what DeleteUser would
+    refuse to orphan (console password, groups, policies, boundary), then the user."""
+    who = {"UserName": user_name}
+    groups, error = all_pages(request, "iam:ListGroupsForUser", "Groups", who)
+    attached, error2 = all_pages(request, "iam:ListAttachedUserPolicies", "AttachedPolicies", who)
+    inline, error3 = all_pages(request, "iam:ListUserPolicies", "PolicyNames", who)
+    if error or error2 or error3:
+        return error or error2 or error3
+    calls = [("iam:RemoveUserFromGroup", {**who, "GroupName": g["GroupName"]}) for g in groups]
+    calls += [("iam:DetachUserPolicy", {**who, "PolicyArn": p["PolicyArn"]}) for p in attached]
+    calls += [("iam:DeleteUserPolicy", {**who, "PolicyName": name}) for name in inline]
+    for action, params in calls:
+        _, error = run(request, action, params)
+        if error:
+            return error
+    _, error = run(request, "iam:DeleteLoginProfile", who)
+    if error and error.code != "NoSuchEntity":
+        return error
+    _, error = run(request, "iam:DeleteUser", who)
+    return error
+
+
+@require_POST
+def delete_user(request, user_name):
+    """Delete user, after typing the user name to confirm, as the AWS console asks."""
+    form = DeleteConfirmForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["confirm"] != user_name:
+        messages.error(request, f"To confirm deletion, enter the user name {user_name}.")
+        return redirect(reverse("iam:user-detail", args=[user_name]) + "?tab=security_credentials")
+    error = _delete_with_dependents(request, user_name)
+    if error:
+        messages.error(request, error.message)
+        return redirect(reverse("iam:user-detail", args=[user_name]))
+    messages.success(request, f"User {user_name} deleted.")
+    return redirect("iam:users")
