@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from iam import views, views_users
 
@@ -13,4 +13,8 @@ urlpatterns = [
     path("users/<str:user_name>", views_users.user_detail, name="user-detail"),
     path("users/<str:user_name>/console-access", views_users.console_access, name="user-console-access"),
     path("users/<str:user_name>/delete", views_users.delete_user, name="user-delete"),
+    path("", include("iam.urls_groups")),
+    path("", include("iam.urls_policies")),
+    path("", include("iam.urls_roles")),
+    path("", include("iam.urls_simulator")),
 ]

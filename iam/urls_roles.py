@@ -1,0 +1,3 @@
+"""URL patterns of the IAM console's roles pages (included by iam/urls.py)."""
+
+urlpatterns = []

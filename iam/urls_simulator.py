@@ -1,0 +1,3 @@
+"""URL patterns of the IAM console's simulator pages (included by iam/urls.py)."""
+
+urlpatterns = []
