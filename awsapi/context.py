@@ -29,6 +29,7 @@ class RequestContext:
     mfa_authenticated: bool = False
     session_issued: datetime | None = None
     access_key_id: str = ""
+    secure_transport: bool = False
     # Set for the forced "Change password" step after signing in with a password that
     # must be reset or has expired: AWS lets that user change it without a policy.
     password_change_required: bool = False

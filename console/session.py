@@ -73,6 +73,7 @@ def request_context(request):
         source_ip=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
         via_console=True,
+        secure_transport=request.is_secure(),
         mfa_authenticated=bool(data.get("mfa")),
         session_issued=datetime.fromisoformat(data["issued"]),
         password_change_required=bool(data.get("password_change")),
