@@ -5,6 +5,7 @@ from iam import views, views_users
 app_name = "iam"
 urlpatterns = [
     path("home", views.dashboard, name="dashboard"),
+    path("account-alias", views.account_alias, name="account-alias"),
     path("account-settings", views.account_settings, name="account-settings"),
     path("account-settings/password-policy/edit", views.edit_password_policy, name="edit-password-policy"),
     path("security-credentials", views.security_credentials, name="security-credentials"),

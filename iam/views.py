@@ -6,6 +6,7 @@ from django.views.decorators.http import require_http_methods
 
 from awsapi.dispatch import dispatch
 from awsapi.errors import AccessDenied, AWSError, NoSuchEntity
+from console.actions import run
 from console.forms import ChangePasswordForm
 from console.session import request_context
 from iam.forms import PasswordPolicyForm, initial_from_policy
@@ -28,6 +29,24 @@ def dashboard(request):
         "iam/dashboard.html",
         {"account": account, "signin_url": _signin_url(request, account), "nav": "dashboard"},
     )
+
+
+@require_http_methods(["POST"])
+def account_alias(request):
+    """IAM dashboard → AWS Account → Account Alias: create (or replace) or delete it."""
+    account = _account(request)
+    if request.POST.get("operation") == "delete":
+        _, error = run(request, "iam:DeleteAccountAlias", {"AccountAlias": account.alias or ""})
+        success = "Account alias deleted."
+    else:
+        alias = request.POST.get("alias", "").strip()
+        _, error = run(request, "iam:CreateAccountAlias", {"AccountAlias": alias})
+        success = f"Account alias {alias} created." if not error else ""
+    if error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return redirect("iam:dashboard")
 
 
 def _password_policy(request):

@@ -261,3 +261,52 @@ def test_wrong_old_password_is_a_form_error(bob_client, alice_account):
     response = update_password(bob_client, "Not-my-Passw0rd!", "Bob-Newer-Passw0rd!")
     assert response.status_code == 400
     assert "The old password is incorrect." in response.content.decode()
+
+
+# --- Account alias -------------------------------------------------------------------
+
+
+def test_root_changes_the_account_alias_and_the_sign_in_url_follows(root_client, alice_account):
+    response = root_client.post("/iam/account-alias", {"alias": "alice-class", "operation": "save"})
+    assert response.url == "/iam/home"
+    body = root_client.get("/iam/home").content.decode()
+    assert "Account alias alice-class created." in body
+    assert "http://testserver/signin?account=alice-class" in body
+    alice_account.refresh_from_db()
+    assert alice_account.alias == "alice-class"
+
+
+def test_root_deletes_the_account_alias(root_client, alice_account):
+    root_client.post("/iam/account-alias", {"operation": "delete"})
+    alice_account.refresh_from_db()
+    assert alice_account.alias is None
+    assert "http://testserver/signin?account=111122223333" in root_client.get("/iam/home").content.decode()
+
+
+@pytest.mark.parametrize(
+    "alias,message",
+    [
+        ("Bad_Alias", "Member must satisfy regular expression pattern"),
+        ("ab", "Member must have length greater than or equal to 3"),
+        ("<b>x</b>", "Member must satisfy regular expression pattern"),
+    ],
+)
+def test_bad_alias_shows_aws_error_and_keeps_the_old_one(root_client, alice_account, alias, message):
+    body = root_client.post("/iam/account-alias", {"alias": alias, "operation": "save"}, follow=True).content.decode()
+    assert message in body and "<b>x</b>" not in body
+    alice_account.refresh_from_db()
+    assert alice_account.alias == "alice-lab"
+
+
+def test_alias_of_another_account_is_refused(root_client, alice_account, charlie_account):
+    charlie_account.alias = "charlie-lab"
+    charlie_account.save()
+    body = root_client.post("/iam/account-alias", {"alias": "charlie-lab", "operation": "save"}, follow=True)
+    assert "The account alias charlie-lab already exists." in body.content.decode()
+
+
+def test_iam_user_without_permission_cannot_change_the_alias(bob_client, alice_account):
+    body = bob_client.post("/iam/account-alias", {"alias": "bobs-lab", "operation": "save"}, follow=True)
+    assert "is not authorized to perform: iam:CreateAccountAlias" in body.content.decode()
+    alice_account.refresh_from_db()
+    assert alice_account.alias == "alice-lab"
