@@ -237,3 +237,18 @@ def test_delete_user_removes_console_access_groups_and_policies_first(root_clien
     assert not User.objects.filter(pk=bob.pk).exists()
     names = list(Event.objects.filter(error_code="").values_list("event_name", flat=True).order_by("id"))
     assert names[-4:] == ["RemoveUserFromGroup", "DetachUserPolicy", "DeleteLoginProfile", "DeleteUser"]
+
+
+def test_users_table_counts_groups_and_shows_password_age(root_client, bob, alice):
+    from awsapi.dispatch import dispatch
+
+    make_user(bob.account, "carol")
+    for name in ("students", "readers"):
+        dispatch(alice, "iam:CreateGroup", {"GroupName": name})
+        dispatch(alice, "iam:AddUserToGroup", {"GroupName": name, "UserName": "bob"})
+    body = root_client.get("/iam/users").content.decode()
+    bob_row = body.split('href="/iam/users/bob"')[1].split("</tr>")[0]
+    carol_row = body.split('href="/iam/users/carol"')[1].split("</tr>")[0]
+    assert "<td>2</td>" in bob_row and "<td>0</td>" in carol_row
+    assert "<td>-</td>" in carol_row  # no console password, no password age
+    assert "<td>-</td>" not in bob_row
