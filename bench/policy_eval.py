@@ -1,6 +1,6 @@
 """Micro-benchmark of iam.policy.evaluate: 10 identity policies x 10 statements, some
-with conditions. Prints the median and p95 microseconds per decision for three
-scenarios. Run: .venv/bin/python bench/policy_eval.py"""
+with conditions. Prints the median and p95 microseconds per decision for each
+scenario. Run: .venv/bin/python bench/policy_eval.py"""
 
 import json
 import os
@@ -54,6 +54,34 @@ POLICIES = [
     for policy in range(10)
 ]
 
+# Worst case: every statement's action covers the request, so each one's Resource (with a
+# policy variable in half of them) and Condition must be evaluated, and none applies.
+DENSE = [
+    (
+        {"type": "identity", "name": f"D{policy}"},
+        compile_policy(
+            json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "s3:*",
+                            "Resource": f"arn:aws:s3:::bucket-{policy}-{i}/${{aws:username}}/*"
+                            if i % 2
+                            else f"arn:aws:s3:::bucket-{policy}-{i}/*",
+                            "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
+                        }
+                        for i in range(10)
+                    ],
+                }
+            ),
+            "identity",
+        ),
+    )
+    for policy in range(10)
+]
+
 CONTEXT = {
     "aws:username": "bob",
     "aws:userid": "AIDAEXAMPLE",
@@ -75,10 +103,18 @@ SCENARIOS = {
 
 
 def main():
-    for name, request in SCENARIOS.items():
-        decision = evaluate(request, identity_policies=POLICIES)
+    scenarios = [(name, request, POLICIES) for name, request in SCENARIOS.items()]
+    scenarios.append(
+        (
+            "implicit deny, 100 statements fully evaluated",
+            Request("s3:GetObject", "arn:aws:s3:::elsewhere/bob/k", USER, ACCOUNT, context=CONTEXT),
+            DENSE,
+        )
+    )
+    for name, request, policies in scenarios:
+        decision = evaluate(request, identity_policies=policies)
         number = 2000
-        runs = timeit.repeat(lambda: evaluate(request, identity_policies=POLICIES), number=number, repeat=50)
+        runs = timeit.repeat(lambda: evaluate(request, identity_policies=policies), number=number, repeat=50)
         per_call = sorted(run / number * 1e6 for run in runs)
         median = statistics.median(per_call)
         p95 = per_call[int(len(per_call) * 0.95) - 1]

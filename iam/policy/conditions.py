@@ -310,14 +310,17 @@ class KeyCondition:
         present = values is not None and values != [] and values != ""
         return ("false" if present else "true") in self.flags
 
+    def _build(self, pieces):
+        return _predicate_from_pieces(self.family, self.comparison, pieces)
+
     def _test(self, context):
         if not self.templates:
             return self.fixed
         tests = [self.fixed]
         for template in self.templates:
-            pieces = template.resolve(context)
-            if pieces is not None:
-                tests.append(_predicate_from_pieces(self.family, self.comparison, pieces))
+            test = template.matcher(context, self._build)
+            if test is not None:
+                tests.append(test)
         return _any_of(tests)
 
     def evaluate(self, context):

@@ -178,33 +178,55 @@ class Principals:
 class Resources:
     """A compiled Resource or NotResource element."""
 
-    __slots__ = ("anything", "tests", "templates", "negated")
+    __slots__ = ("anything", "tests", "templates", "negated", "single", "prefixes")
 
     def __init__(self, values, negated, variables):
         self.negated = negated
         self.anything = False
         tests = []
         templates = []
+        prefixes = []
         for value in values:
             parsed = policy_variables.parse(value) if variables else value
             if isinstance(parsed, Template):
                 templates.append(parsed)
+                prefixes.append(_literal_prefix(parsed.prefix()))
             elif value == "*":
                 self.anything = True
             else:
                 tests.append(matching.arn_pattern(value))
+                prefixes.append(_literal_prefix(value))
+        # Every resource a pattern matches starts with its text before the first
+        # wildcard: one startswith() rules most statements out.
+        self.prefixes = tuple(prefixes)
         self.tests = tuple(tests)
+        self.single = tests[0] if len(tests) == 1 and not templates and not self.anything else None
         self.templates = tuple(templates)
 
     def match(self, resource, context):
+        if not self.anything and not resource.startswith(self.prefixes):
+            return self.negated
+        if self.single is not None:
+            return self.single(resource) != self.negated
         hit = self.anything or any(test(resource) for test in self.tests)
         if not hit and self.templates:
             for template in self.templates:
-                pieces = template.resolve(context)
-                if pieces is not None and matching.compile_pieces(pieces, arn=True)(resource):
+                test = template.matcher(context, _arn_pieces)
+                if test is not None and test(resource):
                     hit = True
                     break
         return hit != self.negated
+
+
+def _literal_prefix(text):
+    for position, char in enumerate(text):
+        if char in "*?":
+            return text[:position]
+    return text
+
+
+def _arn_pieces(pieces):
+    return matching.compile_pieces(pieces, arn=True)
 
 
 class Statement:

@@ -39,7 +39,14 @@ def _normalize(value):
 @dataclass
 class Request:
     """What is asked: the action, the resource ARN, who asks, and the request context
-    (condition keys, looked up case-insensitively)."""
+    (condition keys, looked up case-insensitively; str, list of str, bool or number).
+
+    ``principal_type`` is "Root", "IAMUser", "AssumedRole", "FederatedUser",
+    "AWSService" (``principal_arn`` is then the service name, "ec2.amazonaws.com"),
+    "Anonymous", or for AssumeRoleWithSAML/WebIdentity "SAMLUser"/"WebIdentityUser"
+    with ``principal_arn`` the identity provider (matched by a Federated principal).
+    The context gains ``aws:PrincipalArn`` (the role ARN for a role session) and
+    ``aws:PrincipalAccount`` when the caller does not set them."""
 
     action: str
     resource: str = "*"
@@ -60,7 +67,8 @@ class Request:
         if self.session_issuer_arn is None and self.principal_type == "AssumedRole":
             self.session_issuer_arn = lowered.get("aws:principalarn")
         if self.principal_arn:
-            lowered.setdefault("aws:principalarn", self.session_issuer_arn or self.principal_arn)
+            role = self.session_issuer_arn if self.principal_type == "AssumedRole" else None
+            lowered.setdefault("aws:principalarn", role or self.principal_arn)
         if self.principal_account:
             lowered.setdefault("aws:principalaccount", self.principal_account)
         self.lowered_context = lowered

@@ -19,28 +19,47 @@ class Template:
     """A policy string with variables, split into pieces: ``(kind, text, default)`` with
     kind "text" (pattern text), "literal" (``${*}`` and friends) or "key"."""
 
-    __slots__ = ("pieces",)
+    __slots__ = ("pieces", "keys", "_compiled")
 
     def __init__(self, pieces):
         self.pieces = pieces
+        self.keys = tuple((text, default) for kind, text, default in pieces if kind == "key")
+        self._compiled = {}
 
-    def resolve(self, context):
-        """``[(text, literal)]`` with variables replaced from the lowercased context, or
-        None when a variable has no value and no default."""
+    def matcher(self, context, build):
+        """``build(pieces)`` for this request's variable values, memoized per values; None
+        when a variable has no value and no default."""
+        values = []
+        for key, default in self.keys:
+            value = single_value(context.get(key))
+            if value is None:
+                if default is None:
+                    return None
+                value = default
+            values.append(value)
+        values = tuple(values)
+        found = self._compiled.get(values)
+        if found is None:
+            if len(self._compiled) > 1024:
+                self._compiled.clear()
+            found = self._compiled[values] = build(self.resolve(values))
+        return found
+
+    def resolve(self, values):
+        """``[(text, literal)]`` with the variables replaced by ``values`` in order."""
         out = []
-        for kind, text, default in self.pieces:
-            if kind == "text":
-                out.append((text, False))
-            elif kind == "literal":
-                out.append((text, True))
+        values = iter(values)
+        for kind, text, _ in self.pieces:
+            if kind == "key":
+                out.append((next(values), True))
             else:
-                value = single_value(context.get(text))
-                if value is None:
-                    if default is None:
-                        return None
-                    value = default
-                out.append((value, True))
+                out.append((text, kind == "literal"))
         return out
+
+    def prefix(self):
+        """The literal text every match starts with (up to the first variable)."""
+        kind, text, _ = self.pieces[0]
+        return text if kind == "text" else ""
 
 
 def single_value(value):

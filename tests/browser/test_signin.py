@@ -1,7 +1,6 @@
 """The console sign-in pages as a user sees them in a real browser."""
 
 import re
-import shutil
 
 import pytest
 
@@ -66,7 +65,6 @@ def test_root_user_signs_in_with_email_and_password_and_sees_console_home(page, 
     screenshot = tmp_path / "console-home.png"
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 0
-    shutil.copyfile(screenshot, "/tmp/iamlab-home.png")
 
 
 @pytest.mark.browser

@@ -558,3 +558,21 @@ def test_resource_variable_with_question_mark_in_region():
 def test_resource_question_mark_in_resource_part():
     p = policy(stmt(resource="arn:aws:s3:::demo-bucket/?.txt"))
     assert decide(bob(resource=f"{BUCKET}/a.txt"), [p]).allowed and not decide(bob(resource=f"{BUCKET}/ab.txt"), [p]).allowed
+
+
+def test_principal_arn_of_a_role_session_is_the_role():
+    request = Request("s3:GetObject", f"{BUCKET}/k", SESSION, ACCOUNT, "AssumedRole", session_issuer_arn=ROLE)
+    assert request.lowered_context["aws:principalarn"] == ROLE
+
+
+def test_principal_arn_of_a_federated_user_is_its_session():
+    request = Request("s3:GetObject", f"{BUCKET}/k", FEDERATED, ACCOUNT, "FederatedUser", session_issuer_arn=BOB)
+    assert request.lowered_context["aws:principalarn"] == FEDERATED
+
+
+def test_variable_matcher_cache_is_bounded():
+    p = policy(stmt(resource="arn:aws:s3:::demo-bucket/${aws:username}/*"))
+    for n in range(1100):
+        decide(bob(resource=f"{BUCKET}/u{n}/k", **{"aws:username": f"u{n}"}), [p])
+    template = p.statements[0].resources.templates[0]
+    assert len(template._compiled) <= 1025 and decide(bob(resource=f"{BUCKET}/z/k", **{"aws:username": "z"}), [p]).allowed
