@@ -35,17 +35,23 @@ class CreateUserForm(ConsolePasswordChoice):
     )
     permissions_option = forms.ChoiceField(
         label="Permissions options",
-        choices=[("groups", "Add user to group"), ("policies", "Attach policies directly")],
+        choices=[
+            ("groups", "Add user to group"),
+            ("copy", "Copy permissions"),
+            ("policies", "Attach policies directly"),
+        ],
         widget=forms.RadioSelect,
         initial="groups",
         required=False,
     )
     groups = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    copy_from = forms.ChoiceField(required=False, label="User to copy permissions from", widget=forms.RadioSelect)
     policies = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
     permissions_boundary = forms.ChoiceField(required=False, label="Permissions boundary")
 
-    def __init__(self, *args, groups=(), policies=(), **kwargs):
+    def __init__(self, *args, groups=(), policies=(), users=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["copy_from"].choices = [(u["UserName"], u["UserName"]) for u in users]
         self.fields["groups"].choices = [(g["GroupName"], g["GroupName"]) for g in groups]
         policy_choices = [(p["Arn"], p["PolicyName"]) for p in policies]
         self.fields["policies"].choices = policy_choices
@@ -57,6 +63,16 @@ class CreateUserForm(ConsolePasswordChoice):
             self.add_error("custom_password", "Enter a custom password.")
         if not data.get("console_access"):
             data["password_reset_required"] = False
+        if data.get("permissions_option") == "copy" and not data.get("copy_from"):
+            self.add_error("copy_from", "Choose a user to copy permissions from.")
+        option = data.get("permissions_option") or "groups"
+        # Only the chosen option's selections count, as in the console's wizard.
+        if option != "groups":
+            data["groups"] = []
+        if option != "policies":
+            data["policies"] = []
+        if option != "copy":
+            data["copy_from"] = ""
         keys = self.data.getlist("tag_key") if hasattr(self.data, "getlist") else []
         values = self.data.getlist("tag_value") if hasattr(self.data, "getlist") else []
         tags = [{"Key": k.strip(), "Value": v} for k, v in zip(keys, values) if k.strip()]

@@ -3,6 +3,8 @@
 Every read and write goes through ``console.actions.run`` (the dispatcher), so the page
 shows exactly what the principal may see and AWS's own error text when it may not."""
 
+from urllib.parse import unquote
+
 from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404
@@ -50,10 +52,38 @@ def _add_display_columns(request, rows):
 
 
 def _choices(request):
-    """Groups and policies offered on the permissions step (empty when not allowed)."""
+    """Groups, policies and users offered on the permissions step (empty when not allowed)."""
     groups, _ = all_pages(request, "iam:ListGroups", "Groups")
     policies, _ = all_pages(request, "iam:ListPolicies", "Policies", {"Scope": "All"})
-    return groups or [], policies or []
+    users, _ = all_pages(request, "iam:ListUsers", "Users")
+    return groups or [], policies or [], users or []
+
+
+def _copied_permissions(request, source):
+    """The calls that give a new user the permissions of ``source``, as the console's
+    "Copy permissions": its groups, managed and inline policies and boundary."""
+    who = {"UserName": source}
+    found, error = run(request, "iam:GetUser", who)
+    if error:
+        return None, error
+    groups, error = all_pages(request, "iam:ListGroupsForUser", "Groups", who)
+    attached, error2 = all_pages(request, "iam:ListAttachedUserPolicies", "AttachedPolicies", who)
+    inline, error3 = all_pages(request, "iam:ListUserPolicies", "PolicyNames", who)
+    if error or error2 or error3:
+        return None, error or error2 or error3
+    documents = []
+    for name in inline:
+        policy, error = run(request, "iam:GetUserPolicy", {**who, "PolicyName": name})
+        if error:
+            return None, error
+        documents.append((name, unquote(policy["PolicyDocument"])))
+    boundary = found["User"].get("PermissionsBoundary", {}).get("PermissionsBoundaryArn", "")
+    return {
+        "groups": [g["GroupName"] for g in groups],
+        "policies": [p["PolicyArn"] for p in attached],
+        "inline": documents,
+        "boundary": boundary,
+    }, None
 
 
 def _signin_url(request):
@@ -80,8 +110,20 @@ def _create(request, data):
         if error:
             problems.append(error.message)
             password = None
+    if data["copy_from"]:
+        copied, error = _copied_permissions(request, data["copy_from"])
+        if error:
+            problems.append(error.message)
+        else:
+            data = {**data, "groups": copied["groups"], "policies": copied["policies"]}
+            data["permissions_boundary"] = data["permissions_boundary"] or copied["boundary"]
     steps = [("iam:AddUserToGroup", {"UserName": user_name, "GroupName": g}) for g in data["groups"]]
     steps += [("iam:AttachUserPolicy", {"UserName": user_name, "PolicyArn": arn}) for arn in data["policies"]]
+    if data["copy_from"] and not problems:
+        steps += [
+            ("iam:PutUserPolicy", {"UserName": user_name, "PolicyName": name, "PolicyDocument": document})
+            for name, document in copied["inline"]
+        ]
     if data["permissions_boundary"]:
         steps.append(
             ("iam:PutUserPermissionsBoundary", {"UserName": user_name, "PermissionsBoundary": data["permissions_boundary"]})
@@ -100,8 +142,8 @@ def _create(request, data):
 def create_user(request):
     """Create user: details, permissions, review — one form shown in steps — then
     "Retrieve password", rendered once and never stored."""
-    groups, policies = _choices(request)
-    form = CreateUserForm(request.POST or None, groups=groups, policies=policies)
+    groups, policies, users = _choices(request)
+    form = CreateUserForm(request.POST or None, groups=groups, policies=policies, users=users)
     if request.method == "POST" and form.is_valid() and _custom_password_ok(request, form):
         created, problems = _create(request, form.cleaned_data)
         if created is None:
@@ -122,7 +164,7 @@ def create_user(request):
     return render(
         request,
         "iam/users/create.html",
-        {"form": form, "groups": groups, "policies": policies, "nav": "users"},
+        {"form": form, "groups": groups, "policies": policies, "users": users, "nav": "users"},
         status=400 if request.method == "POST" else 200,
     )
 
