@@ -24,5 +24,18 @@ def unique_id(prefix):
     return prefix + _base32(17)
 
 
+def access_key_id(temporary=False):
+    """``AKIA`` (long-term) or ``ASIA`` (temporary) and 16 base32 characters."""
+    return ("ASIA" if temporary else "AKIA") + _base32(16)
+
+
+SECRET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def secret_access_key():
+    """40 characters of AWS's secret key alphabet (240 bits of randomness)."""
+    return "".join(secrets.choice(SECRET_ALPHABET) for _ in range(40))
+
+
 def is_account_id(value):
     return isinstance(value, str) and len(value) == 12 and value.isascii() and value.isdigit()

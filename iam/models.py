@@ -284,3 +284,28 @@ class Tag(models.Model):
             models.UniqueConstraint(fields=["role", "key"], name="iam_tag_role_unique"),
             models.UniqueConstraint(fields=["policy", "key"], name="iam_tag_policy_unique"),
         ]
+
+
+class AccessKey(models.Model):
+    """A long-term access key of an IAM user, or of the root user (``user`` null).
+
+    The secret is stored encrypted (iam.crypto), because SigV4 verification needs it in
+    plaintext; it is shown once at creation and never again."""
+
+    ACTIVE = "Active"
+    INACTIVE = "Inactive"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="access_keys")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="access_keys")
+    access_key_id = models.CharField(max_length=20, unique=True)
+    secret_encrypted = models.TextField()
+    status = models.CharField(max_length=8, default=ACTIVE)
+    create_date = models.DateTimeField()
+    last_used_date = models.DateTimeField(null=True, blank=True)
+    last_used_service = models.CharField(max_length=64, blank=True)
+    last_used_region = models.CharField(max_length=32, blank=True)
+
+    def secret_access_key(self):
+        from iam import crypto
+
+        return crypto.decrypt(self.secret_encrypted, self.access_key_id)

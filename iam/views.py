@@ -11,6 +11,7 @@ from console.forms import ChangePasswordForm
 from console.session import request_context
 from iam.forms import PasswordPolicyForm, initial_from_policy
 from iam.models import Account
+from iam.views_access_keys import access_key_urls, access_keys_table
 
 
 def _account(request):
@@ -117,9 +118,16 @@ def security_credentials(request):
         else:
             messages.success(request, "Your console password has been updated.")
             return redirect("iam:security-credentials")
+    access_keys, access_keys_error = access_keys_table(request, None)
     return render(
         request,
         "iam/security_credentials.html",
-        {"form": form, "account": _account(request)},
+        {
+            "form": form,
+            "account": _account(request),
+            "access_keys": access_keys,
+            "access_keys_error": access_keys_error,
+            **access_key_urls(None),
+        },
         status=400 if request.method == "POST" else 200,
     )

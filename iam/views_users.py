@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from console.actions import run
 from iam.forms_users import ConsolePasswordForm, CreateUserForm, DeleteConfirmForm
 from iam.listing import all_pages, paginate
+from iam.views_access_keys import access_key_urls, access_keys_table
 from iam.models import Account, User
 from iam.operations import password_problems
 from iam.passwords import generate_password
@@ -218,6 +219,8 @@ def user_detail(request, user_name):
         )
         context["password_form"] = ConsolePasswordForm()
         context["delete_form"] = DeleteConfirmForm()
+        context["access_keys"], context["access_keys_error"] = access_keys_table(request, user_name)
+        context.update(access_key_urls(user_name))
     return render(request, "iam/users/detail.html", context)
 
 
@@ -271,6 +274,10 @@ def _delete_with_dependents(request, user_name):
     calls = [("iam:RemoveUserFromGroup", {**who, "GroupName": g["GroupName"]}) for g in groups]
     calls += [("iam:DetachUserPolicy", {**who, "PolicyArn": p["PolicyArn"]}) for p in attached]
     calls += [("iam:DeleteUserPolicy", {**who, "PolicyName": name}) for name in inline]
+    keys, error = run(request, "iam:ListAccessKeys", who)
+    if error:
+        return error
+    calls += [("iam:DeleteAccessKey", {**who, "AccessKeyId": k["AccessKeyId"]}) for k in keys["AccessKeyMetadata"]]
     for action, params in calls:
         _, error = run(request, action, params)
         if error:

@@ -77,3 +77,14 @@ def test_demoaccount_prints_credentials_once_and_saves_them_privately(settings, 
     assert saved["root_password"] not in second
     assert saved["account_id"] in second
     assert Account.objects.count() == 1
+
+
+def test_createaccount_root_access_key_prints_a_working_key():
+    from iam.models import AccessKey
+
+    out = run("createaccount", "--email", "k@example.com", "--password", "Class-Room-2026!", "--root-access-key", "--json")
+    facts = json.loads(out)
+    key = AccessKey.objects.get(access_key_id=facts["access_key_id"])
+    assert key.user is None and key.status == "Active"
+    assert key.secret_access_key() == facts["secret_access_key"]
+    assert facts["secret_access_key"] not in key.secret_encrypted

@@ -19,13 +19,15 @@ def clean_text(value):
     return value.replace("\x00", "\ufffd")
 
 
-def _camelize(value):
+def _camelize(value, secret=frozenset()):
+    """CloudTrail's lowerCamel form of AWS members, without the secret ones (at any depth:
+    CreateAccessKey's SecretAccessKey sits inside its response)."""
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, dict):
-        return {lower_camel(k): _camelize(v) for k, v in value.items()}
+        return {lower_camel(k): _camelize(v, secret) for k, v in value.items() if k not in secret}
     if isinstance(value, list):
-        return [_camelize(v) for v in value]
+        return [_camelize(v, secret) for v in value]
     if hasattr(value, "isoformat"):
         return value.strftime("%b %d, %Y %-I:%M:%S %p")
     return value
@@ -55,12 +57,10 @@ def user_identity(ctx):
 
 def api_call(ctx, spec, params, result, error=None):
     """Record one API call (console or API door), successful or not."""
-    request_parameters = {
-        lower_camel(k): _camelize(v) for k, v in params.items() if k not in spec.secret_params
-    }
+    request_parameters = _camelize(params, spec.secret_params)
     response_elements = None
     if error is None and not spec.read_only and result:
-        response_elements = _camelize(result)
+        response_elements = _camelize(result, spec.secret_params)
     return Event.objects.create(
         event_id=uuid.uuid4(),
         event_time=clock.now(),

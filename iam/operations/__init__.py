@@ -19,6 +19,13 @@ versions), ``attachments`` (attached, inline and boundary policies of an entity)
 """
 
 from iam.models import PasswordPolicy  # noqa: F401  (tests patch iam.operations.PasswordPolicy)
+from iam.operations.access_keys import (  # noqa: F401
+    create_access_key,
+    delete_access_key,
+    get_access_key_last_used,
+    list_access_keys,
+    update_access_key,
+)
 from iam.operations.account import (  # noqa: F401
     create_account_alias,
     delete_account_alias,
@@ -108,6 +115,7 @@ from iam.operations.roles import (  # noqa: F401
     update_assume_role_policy,
     update_role,
 )
+from iam.operations.simulate import simulate_custom_policy, simulate_principal_policy  # noqa: F401
 from iam.operations.users import (  # noqa: F401
     change_password,
     create_login_profile,

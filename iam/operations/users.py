@@ -291,6 +291,8 @@ def delete_user(ctx, user_name=None):
     user = user_named(_account(ctx), user_name, high=128)
     if LoginProfile.objects.filter(user=user).exists():
         raise DeleteConflict("Cannot delete entity, must delete login profile first.")
+    if user.access_keys.exists():
+        raise DeleteConflict("Cannot delete entity, must delete access keys first.")
     if user.inline_policies.exists():
         raise DeleteConflict("Cannot delete entity, must delete policies first.")
     if user.attachments.exists():

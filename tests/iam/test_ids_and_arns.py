@@ -103,3 +103,19 @@ def test_user_arn_includes_path():
         arns.user_arn("111122223333", "/division_abc/subdivision_xyz/", "Bob")
         == "arn:aws:iam::111122223333:user/division_abc/subdivision_xyz/Bob"
     )
+
+
+def test_access_key_ids_look_like_aws_keys():
+    import re
+
+    assert re.fullmatch(r"AKIA[A-Z2-7]{16}", ids.access_key_id())
+    assert re.fullmatch(r"ASIA[A-Z2-7]{16}", ids.access_key_id(temporary=True))
+    assert len({ids.access_key_id() for _ in range(100)}) == 100
+
+
+def test_secret_access_keys_are_forty_characters_of_aws_alphabet():
+    import re
+
+    secret = ids.secret_access_key()
+    assert re.fullmatch(r"[A-Za-z0-9+/]{40}", secret)
+    assert secret != ids.secret_access_key()
