@@ -17,7 +17,7 @@ from console.actions import run
 from iam.forms_users import ConsolePasswordForm, CreateUserForm, DeleteConfirmForm
 from iam.listing import all_pages, paginate
 from iam.views_access_keys import access_key_urls, access_keys_table
-from iam.models import Account, User
+from iam.models import AccessKey, Account, User
 from iam.operations import password_problems
 from iam.passwords import generate_password
 
@@ -48,8 +48,18 @@ def _add_display_columns(request, rows):
         .annotate(group_count=Count("groups", distinct=True))
         .values_list("user_id", "group_count", "login_profile__password_changed")
     }
+    keys = {}
+    for user_id, key_id, status, created in (
+        AccessKey.objects.filter(user__user_id__in=ids)
+        .order_by("create_date")
+        .values_list("user__user_id", "access_key_id", "status", "create_date")
+    ):
+        keys.setdefault(user_id, []).append({"AccessKeyId": key_id, "Status": status, "CreateDate": created})
     for row in rows:
         row["GroupCount"], row["PasswordChanged"] = facts.get(row["UserId"], (0, None))
+        row["AccessKeys"] = keys.get(row["UserId"], [])
+        active = [k["CreateDate"] for k in row["AccessKeys"] if k["Status"] == "Active"]
+        row["ActiveKeyCreated"] = min(active) if active else None
 
 
 def _choices(request):

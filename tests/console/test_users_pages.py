@@ -293,3 +293,16 @@ def test_only_the_chosen_permissions_option_applies(root_client, alice_account, 
     dispatch(alice, "iam:CreateGroup", {"GroupName": "students"})
     create(root_client, permissions_option="policies", groups=["students"])
     assert dispatch(alice, "iam:ListGroupsForUser", {"UserName": "carol"})["Groups"] == []
+
+
+def test_users_table_shows_access_keys_and_active_key_age(root_client, bob, alice):
+    from awsapi.dispatch import dispatch
+
+    key_id = dispatch(alice, "iam:CreateAccessKey", {"UserName": "bob"})["AccessKey"]["AccessKeyId"]
+    body = root_client.get("/iam/users").content.decode()
+    bob_row = body.split('href="/iam/users/details/bob"')[1].split("</tr>")[0]
+    assert f"<code>{key_id}</code> - Active" in bob_row
+    dispatch(alice, "iam:UpdateAccessKey", {"UserName": "bob", "AccessKeyId": key_id, "Status": "Inactive"})
+    bob_row = root_client.get("/iam/users").content.decode().split('href="/iam/users/details/bob"')[1].split("</tr>")[0]
+    assert f"<code>{key_id}</code> - Inactive" in bob_row
+    assert bob_row.rstrip().endswith("ago</td>") and "<td>-</td>" in bob_row
