@@ -248,8 +248,9 @@ def test_users_table_counts_groups_and_shows_password_age(root_client, bob, alic
     bob_row = body.split('href="/iam/users/details/bob"')[1].split("</tr>")[0]
     carol_row = body.split('href="/iam/users/details/carol"')[1].split("</tr>")[0]
     assert "<td>2</td>" in bob_row and "<td>0</td>" in carol_row
-    assert "<td>-</td>" in carol_row  # no console password, no password age
-    assert "<td>-</td>" not in bob_row
+    # Password age, Access key ID and Active key age: "-" for carol; bob has a password.
+    assert carol_row.count("<td>-</td>") == 3
+    assert bob_row.count("<td>-</td>") == 2
 
 
 def test_a_user_named_create_has_its_own_page(root_client, alice_account):
