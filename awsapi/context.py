@@ -13,10 +13,23 @@ class Principal:
     principal_id: str  # the account ID for root, the user's unique ID (AIDA...) for a user
     user_name: str = ""
     user_pk: int | None = None
+    # A role session (type "AssumedRole"): the role and the session's name.
+    role_pk: int | None = None
+    session_name: str = ""
+    # CloudTrail's sessionContext.sessionIssuer for a role session: the role.
+    issuer_arn: str = ""
+    issuer_principal_id: str = ""
+    issuer_name: str = ""
+    # Temporary credentials (GetSessionToken or AssumeRole) the request was signed with.
+    session_pk: int | None = None
 
     @property
     def is_root(self):
         return self.type == "Root"
+
+    @property
+    def is_role_session(self):
+        return self.type == "AssumedRole"
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,9 @@ def dispatch(ctx, action, params=None):
     kwargs = {xform_name(key): value for key, value in params.items()}
     try:
         with transaction.atomic():
-            decision = authorize(ctx, action, spec.resource(ctx, params))
+            resource_policy = spec.resource_policy(ctx, params) if spec.resource_policy else None
+            keys = spec.condition_keys(ctx, params) if spec.condition_keys else None
+            decision = authorize(ctx, action, spec.resource(ctx, params), resource_policy, keys)
             if not decision.allowed:
                 raise AccessDenied(decision.message)
             result = func(ctx, **kwargs)

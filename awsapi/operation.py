@@ -13,6 +13,11 @@ class OperationSpec:
     read_only: bool
     event_source: str
     secret_params: frozenset = field(default_factory=frozenset)
+    # (ctx, params) -> [(label, document text)] of the resource-based policy that also
+    # decides the call (a role's trust policy for sts:AssumeRole), or None.
+    resource_policy: Callable | None = None
+    # (ctx, params) -> the action's own condition keys ("sts:ExternalId", ...), or None.
+    condition_keys: Callable | None = None
 
     @property
     def name(self):
@@ -23,7 +28,16 @@ def any_resource(ctx, params):
     return "*"
 
 
-def operation(action, *, resource=any_resource, read_only=False, secret_params=(), event_source=None):
+def operation(
+    action,
+    *,
+    resource=any_resource,
+    read_only=False,
+    secret_params=(),
+    event_source=None,
+    resource_policy=None,
+    condition_keys=None,
+):
     service = action.split(":", 1)[0]
 
     def decorate(func):
@@ -33,6 +47,8 @@ def operation(action, *, resource=any_resource, read_only=False, secret_params=(
             read_only=read_only,
             event_source=event_source or f"{service}.amazonaws.com",
             secret_params=frozenset(secret_params),
+            resource_policy=resource_policy,
+            condition_keys=condition_keys,
         )
         return func
 

@@ -1,6 +1,7 @@
 """Every AWS action iamlab serves, on one screen: service -> action -> operation."""
 
 from iam import operations as iam
+from sts import operations as sts
 
 REGISTRY = {
     "iam": {
@@ -85,5 +86,11 @@ REGISTRY = {
         "UpdateLoginProfile": iam.update_login_profile,
         "UpdateRole": iam.update_role,
         "UpdateUser": iam.update_user,
+    },
+    "sts": {
+        "AssumeRole": sts.assume_role,
+        "GetAccessKeyInfo": sts.get_access_key_info,
+        "GetCallerIdentity": sts.get_caller_identity,
+        "GetSessionToken": sts.get_session_token,
     },
 }

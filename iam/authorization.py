@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from console import clock
 from iam import effective
-from iam.models import PasswordPolicy, User
+from iam.models import PasswordPolicy, Role, User
 from iam.policy import Request, compile_policy, denial_message, evaluate
 
 
@@ -52,8 +52,8 @@ def _iso(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def condition_context(ctx, user):
-    """The global condition keys AWS sets for a request by an IAM user."""
+def condition_context(ctx, caller):
+    """The global condition keys AWS sets for a request by an IAM user or a role session."""
     now = clock.now()
     context = {
         "aws:CurrentTime": _iso(now),
@@ -62,9 +62,8 @@ def condition_context(ctx, user):
         "aws:UserAgent": ctx.user_agent,
         "aws:SecureTransport": "true" if ctx.secure_transport else "false",
         "aws:RequestedRegion": ctx.region,
-        "aws:username": user.user_name,
-        "aws:userid": user.user_id,
-        "aws:PrincipalType": "User",
+        "aws:userid": ctx.principal.principal_id,
+        "aws:PrincipalType": "AssumedRole" if ctx.principal.is_role_session else "User",
         "aws:ViaAWSService": "false",
         "aws:PrincipalIsAWSService": "false",
     }
@@ -75,33 +74,94 @@ def condition_context(ctx, user):
         context["aws:MultiFactorAuthPresent"] = "true" if ctx.mfa_authenticated else "false"
         if ctx.mfa_authenticated:
             context["aws:MultiFactorAuthAge"] = str(int((now - ctx.session_issued).total_seconds()))
-    for key, value in user.tags.values_list("key", "value"):
+    if isinstance(caller, User):
+        context["aws:username"] = caller.user_name
+    for key, value in caller.tags.values_list("key", "value"):
         context[f"aws:PrincipalTag/{key}"] = value
+    if ctx.principal.is_role_session:
+        # Session tags override the role's tags with the same key.
+        from sts.models import Session
+
+        for tag in Session.objects.get(pk=ctx.principal.session_pk).tags:
+            context[f"aws:PrincipalTag/{tag['Key']}"] = tag["Value"]
     return context
 
 
-def authorize(ctx, action, resource):
-    """Decide whether ctx.principal may perform action on resource."""
+def _compiled(pairs, kind):
+    return [(label, compile_policy(text, kind)) for label, text in pairs]
+
+
+def _caller(ctx):
+    """The IAM entity whose policies apply: the user, or the role of a role session."""
     principal = ctx.principal
+    if principal.is_role_session:
+        return Role.objects.select_related("account").get(pk=principal.role_pk)
+    return User.objects.select_related("account").get(pk=principal.user_pk)
+
+
+def _session_policies(ctx):
+    if not ctx.principal.is_role_session:
+        return None
+    from sts.models import Session
+    from sts.operations import session_policy_documents
+
+    session = Session.objects.select_related("account").get(pk=ctx.principal.session_pk)
+    documents = session_policy_documents(session)
+    if not session.session_policy and not session.session_policy_arns:
+        return None
+    return _compiled(documents, "identity")
+
+
+
+
+# Authentication operations: AWS lets every principal call them and policies cannot
+# control them ("GetSessionToken: No permissions are required").
+ALWAYS_ALLOWED = frozenset({"sts:GetCallerIdentity", "sts:GetSessionToken"})
+
+
+def authorize(ctx, action, resource, resource_policy=None, condition_keys=None):
+    """Decide whether ctx.principal may perform action on resource. ``resource_policy``
+    is the resource-based policy that also decides the call ([(label, text)], or None);
+    ``condition_keys`` are the action's own keys (``sts:ExternalId``...)."""
+    principal = ctx.principal
+    if action in ALWAYS_ALLOWED:
+        return ALLOW
     if principal.is_root:
+        if action.lower() == "sts:assumerole":
+            # AWS refuses root credentials here whatever the trust policy says.
+            return Decision(False, "Roles may not be assumed by root accounts.")
         return ALLOW
     if ctx.password_change_required and action == "iam:ChangePassword" and resource == principal.arn:
         return ALLOW
-    user = User.objects.select_related("account").get(pk=principal.user_pk)
-    identity = [(label, compile_policy(text, "identity")) for label, text in effective.identity_policies(user)]
-    if PasswordPolicy.objects.filter(account=user.account, allow_users_to_change_password=True).exists():
-        identity.append(_account_password_grant(user))
-    boundary = effective.permissions_boundary(user)
-    boundary_policies = None if boundary is None else [(boundary[0], compile_policy(boundary[1], "boundary"))]
+    caller = _caller(ctx)
+    identity = _compiled(effective.identity_policies(caller), "identity")
+    if not principal.is_role_session and PasswordPolicy.objects.filter(
+        account=caller.account, allow_users_to_change_password=True
+    ).exists():
+        identity.append(_account_password_grant(caller))
+    boundary = effective.permissions_boundary(caller)
+    resource_policies = None
+    if resource_policy:
+        kind = "trust" if action.lower().startswith("sts:assumerole") else "resource"
+        resource_policies = _compiled(resource_policy, kind)
+    context = condition_context(ctx, caller)
+    context.update({key: value for key, value in (condition_keys or {}).items() if value is not None})
     request = Request(
         action=action,
         resource=resource,
         principal_arn=principal.arn,
         principal_account=principal.account_id,
-        principal_type="IAMUser",
-        context=condition_context(ctx, user),
+        principal_type=principal.type,
+        context=context,
+        session_issuer_arn=principal.issuer_arn or None,
     )
-    decision = evaluate(request, identity_policies=identity, boundary_policies=boundary_policies)
+    decision = evaluate(
+        request,
+        identity_policies=identity,
+        resource_policy=resource_policies,
+        boundary_policies=None if boundary is None else _compiled([boundary], "boundary"),
+        session_policies=_session_policies(ctx),
+    )
     if decision.allowed:
         return Decision(True, detail=decision)
     return Decision(False, denial_message(principal.arn, action, resource, decision), detail=decision)

@@ -52,6 +52,14 @@ def user_identity(ctx):
                 "mfaAuthenticated": "true" if ctx.mfa_authenticated else "false",
             }
         }
+        if principal.is_role_session:
+            identity["sessionContext"]["sessionIssuer"] = {
+                "type": "Role",
+                "principalId": principal.issuer_principal_id,
+                "arn": principal.issuer_arn,
+                "accountId": principal.account_id,
+                "userName": principal.issuer_name,
+            }
     return identity
 
 

@@ -25,6 +25,9 @@ def denial_message(principal_arn, action, resource, decision):
         text = f"{head} with an explicit deny in {_EXPLICIT[decision.denied_by]}"
         arn = _deciding_arn(decision)
         return f"{text}: {arn}" if arn else text
+    if decision.denied_by == "resource" and action.lower().startswith("sts:assumerole"):
+        # A role's trust policy that does not name the caller: AWS says no more than this.
+        return head
     return f"{head} because no {_IMPLICIT[decision.denied_by]} allows the {action} action"
 
 
