@@ -6,4 +6,5 @@ from datetime import datetime, timezone
 
 
 def now():
-    return datetime.now(timezone.utc)
+    # Whole seconds, as AWS's timestamps are (CreateDate, eventTime, Expiration).
+    return datetime.now(timezone.utc).replace(microsecond=0)
