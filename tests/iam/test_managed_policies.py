@@ -11,7 +11,8 @@ from tests.iam.helpers import decoded, ok
 
 pytestmark = pytest.mark.django_db
 
-SHARED = Path("/work/shared/aws-managed-policies")
+# The team's shared/ folder sits beside the repository (as it does for CI).
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "aws-managed-policies"
 FILES = sorted(FOLDER.glob("*.json"))
 
 

@@ -499,7 +499,8 @@ def test_there_are_at_least_150_documented_cases():
 
 # --- AWS managed policies iamlab ships --------------------------------------------------
 
-MANAGED = Path(__file__).resolve().parents[4] / "shared" / "aws-managed-policies"
+# The project's own copy of the AWS managed policy documents (iam/managed_policies/).
+MANAGED = Path(__file__).resolve().parents[3] / "iam" / "managed_policies"
 MANAGED_FILES = sorted(MANAGED.glob("*.json"))
 
 
