@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+THREADS ?= 4
 
 .PHONY: install run test test-fast migrate clean
 
@@ -26,7 +27,7 @@ run: migrate
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py demoaccount --url http://$(HOST):$(PORT)
 	$(BIN)/gunicorn console.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
-		--access-logfile - --forwarded-allow-ips=""
+		--worker-class gthread --threads $(THREADS) --access-logfile - --forwarded-allow-ips=""
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -76,6 +76,8 @@ def main():
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class (make run's default)")
+    parser.add_argument("--threads", type=int, default=4)
     options = parser.parse_args()
     var = tempfile.mkdtemp(prefix="iamlab-bench-")
     env = {**os.environ, "IAMLAB_VAR_DIR": var}
@@ -88,7 +90,8 @@ def main():
     port = free_port()
     server = subprocess.Popen(
         [str(Path(PYTHON).parent / "gunicorn"), "console.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(options.workers), "--log-level", "warning"],
+         "--workers", str(options.workers), "--worker-class", options.worker_class, "--threads", str(options.threads),
+         "--log-level", "warning"],
         env=env, cwd=ROOT,
     )
     try:
