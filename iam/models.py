@@ -309,3 +309,48 @@ class AccessKey(models.Model):
         from iam import crypto
 
         return crypto.decrypt(self.secret_encrypted, self.access_key_id)
+
+
+class InstanceProfile(models.Model):
+    """An instance profile: the container that passes a role to an EC2 instance. Names
+    are unique per account ignoring case; AWS allows at most one role in a profile."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="instance_profiles")
+    instance_profile_name = models.CharField(max_length=128)
+    instance_profile_name_key = models.CharField(max_length=128, editable=False)
+    instance_profile_id = models.CharField(max_length=21, unique=True)
+    path = models.CharField(max_length=512, default="/")
+    create_date = models.DateTimeField()
+    roles = models.ManyToManyField(Role, blank=True, related_name="instance_profiles")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "instance_profile_name_key"], name="iam_instance_profile_name_unique_in_account"
+            )
+        ]
+
+    def save(self, *args, **kwargs):
+        self.instance_profile_name_key = self.instance_profile_name.lower()
+        super().save(*args, **kwargs)
+
+    def __str__(self):
+        return self.instance_profile_name
+
+    @property
+    def arn(self):
+        return f"arn:aws:iam::{self.account.account_id}:instance-profile{self.path}{self.instance_profile_name}"
+
+
+class InstanceProfileTag(models.Model):
+    """A key/value tag on an instance profile (kept apart from ``Tag``, whose check
+    constraint names the entities it may belong to)."""
+
+    instance_profile = models.ForeignKey(InstanceProfile, on_delete=models.CASCADE, related_name="tags")
+    key = models.CharField(max_length=128)
+    value = models.CharField(max_length=256, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["instance_profile", "key"], name="iam_tag_instance_profile_unique")
+        ]

@@ -329,15 +329,21 @@ def tags(request, role_name):
 
 
 def _delete_with_dependents(request, role_name):
-    """The calls the AWS console makes to delete a role: detach managed policies and
-    delete inline ones (DeleteRole refuses while they remain), then the role."""
+    """The calls the AWS console makes to delete a role: detach managed policies, delete
+    inline ones and take the role out of its instance profiles (DeleteRole refuses while
+    any remain), then the role."""
     who = {"RoleName": role_name}
     attached, error = all_pages(request, "iam:ListAttachedRolePolicies", "AttachedPolicies", who)
     inline, error2 = all_pages(request, "iam:ListRolePolicies", "PolicyNames", who)
-    if error or error2:
-        return error or error2
+    profiles, error3 = all_pages(request, "iam:ListInstanceProfilesForRole", "InstanceProfiles", who)
+    if error or error2 or error3:
+        return error or error2 or error3
     calls = [("iam:DetachRolePolicy", {**who, "PolicyArn": p["PolicyArn"]}) for p in attached]
     calls += [("iam:DeleteRolePolicy", {**who, "PolicyName": name}) for name in inline]
+    calls += [
+        ("iam:RemoveRoleFromInstanceProfile", {**who, "InstanceProfileName": p["InstanceProfileName"]})
+        for p in profiles
+    ]
     for action, params in calls:
         _, error = run(request, action, params)
         if error:

@@ -15,7 +15,9 @@ Every function takes the request context and AWS's parameters in snake_case, rai
 ``awsapi.errors`` exceptions, and returns AWS's response shape. The dispatcher
 authorizes, wraps it in a transaction and records it. Modules: ``account`` (password
 policy, alias), ``users``, ``groups``, ``roles``, ``policies`` (managed policies and
-versions), ``attachments`` (attached, inline and boundary policies of an entity).
+versions), ``attachments`` (attached, inline and boundary policies of an entity),
+``instance_profiles`` (an InstanceProfile hands at most one role to EC2 instances) and
+``account_summary`` (GetAccountSummary, GetAccountAuthorizationDetails).
 """
 
 from iam.models import PasswordPolicy  # noqa: F401  (tests patch iam.operations.PasswordPolicy)
@@ -39,6 +41,7 @@ from iam.operations.account import (  # noqa: F401
     update_account_password_policy,
     validate_account_alias,
 )
+from iam.operations.account_summary import get_account_authorization_details, get_account_summary  # noqa: F401
 from iam.operations.attachments import (  # noqa: F401
     attach_group_policy,
     attach_role_policy,
@@ -85,6 +88,21 @@ from iam.operations.groups import (  # noqa: F401
     list_groups_for_user,
     remove_user_from_group,
     update_group,
+)
+from iam.operations.instance_profiles import (  # noqa: F401
+    INSTANCE_PROFILES_PER_ACCOUNT,
+    ROLES_PER_INSTANCE_PROFILE,
+    add_role_to_instance_profile,
+    create_instance_profile,
+    delete_instance_profile,
+    get_instance_profile,
+    instance_profile_shape,
+    list_instance_profile_tags,
+    list_instance_profiles,
+    list_instance_profiles_for_role,
+    remove_role_from_instance_profile,
+    tag_instance_profile,
+    untag_instance_profile,
 )
 from iam.operations.policies import (  # noqa: F401
     create_policy,

@@ -177,12 +177,15 @@ def update_assume_role_policy(ctx, role_name=None, policy_document=None):
 
 @operation("iam:DeleteRole", resource=role_resource)
 def delete_role(ctx, role_name=None):
-    """DeleteRole. As in AWS, its policies must be removed first."""
+    """DeleteRole. As in AWS, its policies must be removed, and the role taken out of
+    its instance profiles, first."""
     role = role_named(account_of(ctx), role_name)
     if role.inline_policies.exists():
         raise DeleteConflict("Cannot delete entity, must delete policies first.")
     if role.attachments.exists():
         raise DeleteConflict("Cannot delete entity, must detach all policies first.")
+    if role.instance_profiles.exists():
+        raise DeleteConflict("Cannot delete entity, must remove roles from instance profile first.")
     role.delete()
     return {}
 

@@ -6,7 +6,16 @@ from awsapi.registry import REGISTRY
 from iam import operations
 from iam.models import InlinePolicy, ManagedPolicy, PolicyAttachment, PolicyVersion, User
 from tests.conftest import ALICE_ACCOUNT, make_user
-from tests.iam import test_access_keys, test_groups, test_operations, test_roles, test_simulate, test_users
+from tests.iam import (
+    test_access_keys,
+    test_account_summary,
+    test_groups,
+    test_instance_profiles,
+    test_operations,
+    test_roles,
+    test_simulate,
+    test_users,
+)
 from tests.iam.helpers import ALLOW_IAM_READ, ALLOW_S3_READ, arn, decoded, denied_message, document, fails, ok
 
 POLICY = arn("policy", "S3Read")
@@ -62,6 +71,7 @@ def test_every_registered_action_has_a_denied_case():
     for module_cases in (
         test_operations.DENIED_CASES, test_users.DENIED_CASES, test_groups.DENIED_CASES,
         test_roles.DENIED_CASES, test_simulate.DENIED_CASES, test_access_keys.DENIED_CASES, DENIED_CASES,
+        test_instance_profiles.DENIED_CASES, test_account_summary.DENIED_CASES,
     ):
         assert not covered & set(module_cases)
         covered |= set(module_cases)
