@@ -5,6 +5,8 @@ record exactly one trail event (success, error or denial).
 ``params`` use AWS's member names (``UserName``), as botocore parses them from the
 wire; operations take them as snake_case keyword arguments."""
 
+from contextlib import nullcontext
+
 from botocore import xform_name
 from django.db import transaction
 
@@ -24,8 +26,11 @@ def dispatch(ctx, action, params=None):
     func = operation_for(action)
     spec = func.spec
     kwargs = {xform_name(key): value for key, value in params.items()}
+    # A read-only action changes nothing, so its one event INSERT needs no surrounding
+    # transaction; an action that writes commits its change and its event together.
+    atomic = nullcontext() if spec.read_only else transaction.atomic()
     try:
-        with transaction.atomic():
+        with atomic:
             resource_policy = spec.resource_policy(ctx, params) if spec.resource_policy else None
             keys = spec.condition_keys(ctx, params) if spec.condition_keys else None
             decision = authorize(ctx, action, spec.resource(ctx, params), resource_policy, keys)
