@@ -3,27 +3,12 @@
 import re
 
 import pytest
-from django.test import Client
 
 from iam.models import AccessKey, User
-from tests.console.helpers import iam_sign_in, root_sign_in
 from trail.models import Event
 
 pytestmark = pytest.mark.django_db
 CREATE = "/iam/users/details/bob/access-keys/create"
-
-
-@pytest.fixture
-def root_client(client, alice_account):
-    assert root_sign_in(client).status_code == 302
-    return client
-
-
-@pytest.fixture
-def bob_client(bob):
-    client = Client()
-    assert iam_sign_in(client).status_code == 302
-    return client
 
 
 def created_key(page):

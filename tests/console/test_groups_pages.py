@@ -4,12 +4,10 @@ inline policies, delete."""
 import json
 
 import pytest
-from django.test import Client
 
 from awsapi.dispatch import dispatch
 from iam.models import Group, GroupMembership, InlinePolicy, PolicyAttachment
 from tests.conftest import make_user
-from tests.console.helpers import iam_sign_in, root_sign_in
 from trail.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -17,19 +15,6 @@ pytestmark = pytest.mark.django_db
 READONLY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
 DENIED = "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: iam:{action} on resource: {resource}"
 ALLOW_S3 = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
-
-
-@pytest.fixture
-def root_client(client, alice_account):
-    assert root_sign_in(client).status_code == 302
-    return client
-
-
-@pytest.fixture
-def bob_client(bob):
-    client = Client()
-    assert iam_sign_in(client).status_code == 302
-    return client
 
 
 @pytest.fixture

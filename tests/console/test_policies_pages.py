@@ -5,11 +5,9 @@ import json
 from urllib.parse import quote
 
 import pytest
-from django.test import Client
 
 from awsapi.dispatch import dispatch
 from iam.models import ManagedPolicy, PolicyAttachment, PolicyVersion
-from tests.console.helpers import iam_sign_in, root_sign_in
 from trail.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -22,19 +20,6 @@ DENIED = "User: arn:aws:iam::111122223333:user/bob is not authorized to perform:
 def document(action="s3:GetObject", **extra):
     statement = {"Effect": "Allow", "Action": action, "Resource": "*", **extra}
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-
-
-@pytest.fixture
-def root_client(client, alice_account):
-    assert root_sign_in(client).status_code == 302
-    return client
-
-
-@pytest.fixture
-def bob_client(bob):
-    client = Client()
-    assert iam_sign_in(client).status_code == 302
-    return client
 
 
 @pytest.fixture

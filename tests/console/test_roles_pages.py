@@ -6,31 +6,16 @@ import re
 from html import unescape
 
 import pytest
-from django.test import Client
 
 from awsapi.dispatch import dispatch
 from iam.models import Role
 from tests.conftest import ALICE_ACCOUNT
-from tests.console.helpers import iam_sign_in, root_sign_in
 from tests.iam.helpers import TRUST_EC2, document
 from trail.models import Event
 
 pytestmark = pytest.mark.django_db
 
 ALLOW_S3 = document({"Effect": "Allow", "Action": "s3:*", "Resource": "*"})
-
-
-@pytest.fixture
-def root_client(client, alice_account):
-    assert root_sign_in(client).status_code == 302
-    return client
-
-
-@pytest.fixture
-def bob_client(bob):
-    client = Client()
-    assert iam_sign_in(client).status_code == 302
-    return client
 
 
 @pytest.fixture

@@ -12,19 +12,6 @@ pytestmark = pytest.mark.django_db
 CONSOLE_PAGES = ["/console/home", "/iam/home", "/iam/account-settings", "/iam/security-credentials"]
 
 
-@pytest.fixture
-def root_client(client, alice_account):
-    assert root_sign_in(client).status_code == 302
-    return client
-
-
-@pytest.fixture
-def bob_client(bob):
-    client = Client()
-    assert iam_sign_in(client).status_code == 302
-    return client
-
-
 @pytest.mark.parametrize("path", CONSOLE_PAGES)
 def test_console_pages_send_signed_out_visitors_to_sign_in(client, path):
     response = client.get(path)

@@ -7,7 +7,7 @@ import pytest
 
 from console import signin
 from iam.models import PasswordPolicy
-from tests.conftest import ALICE_EMAIL, ALICE_PASSWORD, BOB_PASSWORD, make_user
+from tests.conftest import ALICE_EMAIL, BOB_PASSWORD, make_user
 from tests.console.helpers import FAILED, iam_sign_in, root_sign_in
 from trail.models import Event
 

@@ -4,11 +4,9 @@ resources, context keys, results with the matched statement highlighted."""
 import re
 
 import pytest
-from django.test import Client
 
 from awsapi.dispatch import dispatch
 from tests.conftest import ALICE_ACCOUNT
-from tests.console.helpers import iam_sign_in, root_sign_in
 from tests.iam.helpers import document
 from trail.models import Event
 
@@ -20,19 +18,6 @@ MFA_ONLY = document(
     {"Effect": "Allow", "Action": "iam:*", "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}
 )
 CAROL = f"arn:aws:iam::{ALICE_ACCOUNT}:user/carol"
-
-
-@pytest.fixture
-def root_client(client, alice_account):
-    assert root_sign_in(client).status_code == 302
-    return client
-
-
-@pytest.fixture
-def bob_client(bob):
-    client = Client()
-    assert iam_sign_in(client).status_code == 302
-    return client
 
 
 @pytest.fixture

@@ -7,23 +7,10 @@ from django.test import Client
 
 from iam.models import LoginProfile, PasswordPolicy, User
 from tests.conftest import make_user
-from tests.console.helpers import FAILED, iam_sign_in, root_sign_in
+from tests.console.helpers import FAILED, iam_sign_in
 from trail.models import Event
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def root_client(client, alice_account):
-    assert root_sign_in(client).status_code == 302
-    return client
-
-
-@pytest.fixture
-def bob_client(bob):
-    client = Client()
-    assert iam_sign_in(client).status_code == 302
-    return client
 
 
 def new_password_on(page):

@@ -41,6 +41,7 @@ def call(ctx, action, params=None):
     assert event.event_source == "iam.amazonaws.com"
     assert event.event_type == "AwsApiCall"
     assert event.read_only is is_read_only(action)
+    assert event.user_identity["type"] == ctx.principal.type
     assert event.user_identity["arn"] == ctx.principal.arn
     assert event.recipient_account_id == ctx.principal.account_id
     assert event.error_code == (error.code if error else "")

@@ -2,18 +2,17 @@
 authorization, AWS's errors, and the one trail event each call writes."""
 
 import json
-from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.hashers import check_password
 
 from awsapi.dispatch import dispatch
-from awsapi.errors import AWSError, ValidationError
+from awsapi.errors import ValidationError
 from awsapi.registry import REGISTRY
-from trail.record import clean_text
 from iam import operations
 from iam.models import Account, LoginProfile, PasswordHistory, PasswordPolicy, User
 from iam.principals import user_principal as _principal
+from tests.iam.helpers import call, denied_message, fails, ok  # noqa: F401
 from tests.conftest import (
     ALICE_ACCOUNT,
     ALICE_EMAIL,
@@ -25,66 +24,12 @@ from tests.conftest import (
 from trail.models import Event
 
 SECRET_PARAMS = {"Password", "OldPassword", "NewPassword"}
-READ_ONLY = {"GetAccountPasswordPolicy", "ListAccountAliases"}
 BOB_ARN = f"arn:aws:iam::{ALICE_ACCOUNT}:user/bob"
 NEW_PASSWORD = "Bob-new-Passw0rd!"
 CAROL_PASSWORD = "Carol-console-Passw0rd!"
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-@dataclass
-class Outcome:
-    result: dict | None
-    error: AWSError | None
-    event: Event
-
-
-def call(ctx, action, params=None):
-    """Dispatch iam:<action>; assert it wrote exactly one well-formed trail event."""
-    before = set(Event.objects.values_list("pk", flat=True))
-    result = error = None
-    try:
-        result = dispatch(ctx, f"iam:{action}", params)
-    except AWSError as caught:
-        error = caught
-    new_events = list(Event.objects.exclude(pk__in=before))
-    assert len(new_events) == 1, f"{action} wrote {len(new_events)} events"
-    event = new_events[0]
-    assert event.event_name == action
-    assert event.event_source == "iam.amazonaws.com"
-    assert event.event_type == "AwsApiCall"
-    assert event.read_only is (action in READ_ONLY)
-    assert event.user_identity["type"] == ctx.principal.type
-    assert event.user_identity["arn"] == ctx.principal.arn
-    assert event.recipient_account_id == ctx.principal.account_id
-    assert event.error_code == (error.code if error else "")
-    # NUL is stored as U+FFFD: PostgreSQL cannot keep it in text.
-    assert event.error_message == (clean_text(error.message) if error else "")
-    return Outcome(result, error, event)
-
-
-def ok(ctx, action, params=None):
-    outcome = call(ctx, action, params)
-    assert outcome.error is None, f"{outcome.error.code}: {outcome.error.message}"
-    return outcome
-
-
-def fails(ctx, action, params, code, message=None):
-    outcome = call(ctx, action, params)
-    assert outcome.error is not None, f"{action} unexpectedly succeeded"
-    assert outcome.error.code == code, f"{outcome.error.code}: {outcome.error.message}"
-    if message is not None:
-        assert outcome.error.message == message
-    return outcome
-
-
-def denied_message(action, resource, principal_arn=BOB_ARN):
-    return (
-        f"User: {principal_arn} is not authorized to perform: iam:{action} on resource: {resource} "
-        f"because no identity-based policy allows the iam:{action} action"
-    )
 
 
 def event_text(event):
