@@ -32,7 +32,7 @@ from iam.operations.common import (
     url_encoded,
 )
 from iam.operations.instance_profiles import instance_profile_shape
-from iam.operations.policies import with_usage
+from iam.operations.policies import policy_shape, with_usage
 from iam.validation import Constraints
 
 # Quotas AWS reports that iamlab does not otherwise enforce ("IAM and AWS STS quotas").
@@ -187,27 +187,16 @@ def _role_detail(role):
 
 
 def _policy_detail(policy):
-    shape = {
-        "PolicyName": policy.policy_name,
-        "PolicyId": policy.policy_id,
-        "Arn": policy.arn,
-        "Path": policy.path,
-        "DefaultVersionId": policy.default_version_id,
-        "AttachmentCount": policy.attachment_count,
-        "PermissionsBoundaryUsageCount": policy.user_boundary_count + policy.role_boundary_count,
-        "IsAttachable": True,
-        "CreateDate": policy.create_date,
-        "UpdateDate": policy.update_date,
-        "PolicyVersionList": [
-            {
-                "Document": url_encoded(version.document),
-                "VersionId": version.version_id,
-                "IsDefaultVersion": version.is_default,
-                "CreateDate": version.create_date,
-            }
-            for version in sorted(policy.versions.all(), key=lambda v: int(v.version_id[1:].split(".")[0]))
-        ],
-    }
+    shape = policy_shape(policy)
+    shape["PolicyVersionList"] = [
+        {
+            "Document": url_encoded(version.document),
+            "VersionId": version.version_id,
+            "IsDefaultVersion": version.is_default,
+            "CreateDate": version.create_date,
+        }
+        for version in sorted(policy.versions.all(), key=lambda v: int(v.version_id[1:].split(".")[0]))
+    ]
     if policy.description:
         shape["Description"] = policy.description
     return shape
