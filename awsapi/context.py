@@ -41,6 +41,9 @@ class RequestContext:
     via_console: bool = True
     mfa_authenticated: bool = False
     session_issued: datetime | None = None
+    # When the second factor was checked (console sign-in with MFA); aws:MultiFactorAuthAge
+    # counts from here. None: from session_issued.
+    mfa_time: datetime | None = None
     access_key_id: str = ""
     secure_transport: bool = False
     # Set for the forced "Change password" step after signing in with a password that

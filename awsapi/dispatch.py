@@ -12,6 +12,7 @@ from django.db import transaction
 
 from awsapi.errors import AccessDenied, AWSError, InternalFailure
 from awsapi.registry import REGISTRY
+from console import durable
 from iam.authorization import authorize
 from trail import record
 
@@ -30,7 +31,7 @@ def dispatch(ctx, action, params=None):
     # transaction; an action that writes commits its change and its event together.
     atomic = nullcontext() if spec.read_only else transaction.atomic()
     try:
-        with atomic:
+        with durable.deferred(), atomic:
             resource_policy = spec.resource_policy(ctx, params) if spec.resource_policy else None
             keys = spec.condition_keys(ctx, params) if spec.condition_keys else None
             decision = authorize(ctx, action, spec.resource(ctx, params), resource_policy, keys)

@@ -55,3 +55,26 @@ class ChangePasswordForm(forms.Form):
         if data.get("new_password") and data.get("new_password") != data.get("confirm_password"):
             self.add_error("confirm_password", "The new passwords do not match.")
         return data
+
+
+class MFACodeForm(forms.Form):
+    """AWS's "Multi-factor authentication" step: a code from one of the principal's
+    devices. The code's shape is checked with the code (iam.mfa.verify_code), so a
+    malformed one is a failed attempt like a wrong one."""
+
+    device = forms.ChoiceField(label="Choose the MFA device", widget=forms.RadioSelect, required=False)
+    code = forms.CharField(
+        label="MFA code",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+    def __init__(self, *args, devices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.devices = devices
+        self.fields["device"].choices = [(serial, serial) for serial in devices]
+        self.fields["device"].initial = devices[0] if devices else None
+        if len(devices) == 1:
+            self.fields["device"].widget = forms.HiddenInput()
+
+    def clean_device(self):
+        return self.cleaned_data["device"] or self.devices[0]

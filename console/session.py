@@ -2,11 +2,16 @@
 
 Stored in the database-backed Django session under one key, so app servers keep no
 state. A session lasts at most CONSOLE_SESSION_MAX_SECONDS from sign-in (AWS's 12 hours)
-however active it is."""
+however active it is.
 
-from datetime import datetime
+Between a correct password and a correct MFA code there is no console session at all,
+only a pending sign-in (``begin_mfa``): who passed the password step, signed and
+expiring after MFA_PENDING_SECONDS, under its own key in a fresh session."""
+
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core import signing
 
 from awsapi.context import RequestContext
 from console import clock
@@ -14,19 +19,62 @@ from iam.models import Account, User
 from iam.principals import root_principal, user_principal
 
 KEY = "iamlab.principal"
+PENDING_KEY = "iamlab.mfa_pending"
+PENDING_SALT = "iamlab.signin.mfa-pending"
+MFA_PENDING_SECONDS = 5 * 60
 
 
-def start(request, principal, password_change=""):
-    """Begin a console session for ``principal`` with a fresh session key (no fixation)."""
+def start(request, principal, password_change="", mfa_time=None):
+    """Begin a console session for ``principal`` with a fresh session key (no fixation).
+
+    ``mfa_time``: when the principal's MFA code was checked, for a session signed in
+    with MFA (aws:MultiFactorAuthPresent true, aws:MultiFactorAuthAge counted from it)."""
     request.session.flush()
     request.session[KEY] = {
         "type": principal.type,
         "account_id": principal.account_id,
         "user_pk": principal.user_pk,
         "issued": clock.now().isoformat(),
-        "mfa": False,
+        "mfa": mfa_time is not None,
+        "mfa_time": mfa_time.isoformat() if mfa_time is not None else None,
         "password_change": password_change,
     }
+
+
+def begin_mfa(request, principal, **carry):
+    """Remember, for MFA_PENDING_SECONDS, that ``principal`` passed the password step.
+
+    A fresh session key, no principal session: nothing is signed in until the code is
+    checked. ``carry``: what the sign-in finishes with (password change, device key,
+    where to go next)."""
+    request.session.flush()
+    marker = {
+        "type": principal.type,
+        "account_id": principal.account_id,
+        "user_pk": principal.user_pk,
+        "expires": (clock.now() + timedelta(seconds=MFA_PENDING_SECONDS)).isoformat(),
+        **carry,
+    }
+    request.session[PENDING_KEY] = signing.dumps(marker, salt=PENDING_SALT)
+
+
+def pending_mfa(request):
+    """The pending sign-in's data, or None when there is none or it has expired."""
+    value = request.session.get(PENDING_KEY)
+    if not value:
+        return None
+    try:
+        marker = signing.loads(value, salt=PENDING_SALT)
+    except signing.BadSignature:
+        marker = None
+    if not marker or clock.now() >= datetime.fromisoformat(marker["expires"]):
+        request.session.pop(PENDING_KEY, None)
+        return None
+    return marker
+
+
+def end_mfa(request):
+    request.session.pop(PENDING_KEY, None)
 
 
 def end(request):
@@ -49,16 +97,20 @@ def load(request):
     if (clock.now() - issued).total_seconds() > settings.CONSOLE_SESSION_MAX_SECONDS:
         end(request)
         return None, None
-    if data["type"] == "Root":
-        account = Account.objects.filter(account_id=data["account_id"]).first()
-        principal = root_principal(account) if account else None
-    else:
-        user = User.objects.select_related("account").filter(pk=data["user_pk"]).first()
-        principal = user_principal(user) if user else None
+    principal = principal_of(data)
     if principal is None:
         end(request)
         return None, None
     return principal, data
+
+
+def principal_of(data):
+    """The principal a session or pending sign-in names, or None if it no longer exists."""
+    if data["type"] == "Root":
+        account = Account.objects.filter(account_id=data["account_id"]).first()
+        return root_principal(account) if account else None
+    user = User.objects.select_related("account").filter(pk=data["user_pk"]).first()
+    return user_principal(user) if user else None
 
 
 def client_ip(request):
@@ -76,5 +128,6 @@ def request_context(request):
         secure_transport=request.is_secure(),
         mfa_authenticated=bool(data.get("mfa")),
         session_issued=datetime.fromisoformat(data["issued"]),
+        mfa_time=datetime.fromisoformat(data["mfa_time"]) if data.get("mfa_time") else None,
         password_change_required=bool(data.get("password_change")),
     )

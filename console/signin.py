@@ -12,12 +12,16 @@ Security properties, each tested:
 - Every attempt writes one ConsoleLogin event. The password never reaches it; a name
   that matches no principal is recorded as AWS does, HIDDEN_DUE_TO_SECURITY_REASONS,
   because people type passwords into the name field.
+- A principal with MFA devices is not signed in by its password: the password step
+  returns ``mfa_devices`` and records nothing; ``sign_in_mfa`` checks the code (TOTP
+  with replay protection and throttling, in ``iam.mfa``) and writes the one ConsoleLogin
+  event of the attempt, with MFAUsed "Yes", as CloudTrail's sign-in examples show.
 """
 
 import hashlib
 import hmac
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
@@ -27,7 +31,8 @@ from django.db import transaction
 
 from console import clock
 from console.models import SignInFailure
-from iam import ids
+from console.session import principal_of
+from iam import ids, mfa
 from iam.accounts import normalize_email
 from iam.models import Account, PasswordPolicy, User
 from iam.operations import password_expired
@@ -51,6 +56,11 @@ class SignInResult:
     # passed): the console then shows only the Change password page.
     password_change: str = ""
     device_key: str = ""
+    # The principal's enabled MFA devices (serial numbers): the password was right and
+    # the sign-in now waits for a code from one of them. Nothing was recorded yet.
+    mfa_devices: list = field(default_factory=list)
+    # When the MFA code was checked, for a sign-in completed by ``sign_in_mfa``.
+    mfa_time: datetime | None = None
 
 
 @lru_cache(maxsize=1)
@@ -143,24 +153,27 @@ def sign_in_root(email, password, *, source_ip, user_agent, device_cookie, login
     locked = _locked(bucket)
     ok = _verify(password, account.root_password if account else None) and not locked
     principal = root_principal(account) if account else None
+    devices = _serials(account, None) if ok else []
     with transaction.atomic():
         if not ok and not locked:
             _fail(bucket)
         if ok:
             SignInFailure.objects.filter(bucket=bucket).delete()
-            Account.objects.filter(pk=account.pk).update(root_password_last_used=clock.now())
-        record.console_login(
-            identity=_identity(principal, "Root"),
-            recipient_account_id=account.account_id if account else None,
-            username="root" if account else HIDDEN,
-            success=ok,
-            source_ip=source_ip,
-            user_agent=user_agent,
-            login_to=login_to,
-        )
+        if not devices:
+            if ok:
+                _password_used(principal)
+            record.console_login(
+                identity=_identity(principal, "Root"),
+                recipient_account_id=account.account_id if account else None,
+                username="root" if account else HIDDEN,
+                success=ok,
+                source_ip=source_ip,
+                user_agent=user_agent,
+                login_to=login_to,
+            )
     if not ok:
         return SignInResult(error=FAILED)
-    return SignInResult(principal=principal, device_key=key)
+    return SignInResult(principal=principal, device_key=key, mfa_devices=devices)
 
 
 def find_account(reference):
@@ -201,26 +214,89 @@ def sign_in_iam_user(account_ref, user_name, password, *, source_ip, user_agent,
             result = SignInResult(error=HARD_EXPIRED)
             error_message = "Password expired"
         else:
+            # A password that must be changed is changed after the MFA step, in the
+            # session that step starts.
             change = "reset" if profile.password_reset_required else ("expired" if expired else "")
-            result = SignInResult(principal=principal, password_change=change, device_key=key)
+            result = SignInResult(
+                principal=principal, password_change=change, device_key=key, mfa_devices=_serials(account, user)
+            )
     with transaction.atomic():
         if not ok and not locked and error_message == "Failed authentication":
             _fail(bucket)
         if ok:
             SignInFailure.objects.filter(bucket=bucket).delete()
-            User.objects.filter(pk=user.pk).update(password_last_used=clock.now())
+        if not result.mfa_devices:
+            if ok:
+                _password_used(principal)
+            record.console_login(
+                identity=_identity(
+                    principal,
+                    "IAMUser",
+                    account_id=account.account_id if account else "",
+                ),
+                recipient_account_id=account.account_id if account else None,
+                username=user.user_name if user else HIDDEN,
+                success=ok,
+                source_ip=source_ip,
+                user_agent=user_agent,
+                login_to=login_to,
+                error_message=error_message,
+            )
+    return result
+
+
+def _serials(account, user):
+    return [device.serial_number for device in mfa.devices_of(account, user)]
+
+
+def _password_used(principal):
+    """PasswordLastUsed: set when a sign-in with the password completes."""
+    if principal.is_root:
+        Account.objects.filter(account_id=principal.account_id).update(root_password_last_used=clock.now())
+    else:
+        User.objects.filter(pk=principal.user_pk).update(password_last_used=clock.now())
+
+
+def mfa_devices_for(pending):
+    """The enabled MFA devices of the principal a pending sign-in names."""
+    principal = principal_of(pending)
+    if principal is None:
+        return []
+    account = Account.objects.get(account_id=principal.account_id)
+    user = User.objects.get(pk=principal.user_pk) if principal.user_pk else None
+    return list(mfa.devices_of(account, user))
+
+
+def sign_in_mfa(pending, serial_number, code, *, source_ip, user_agent, login_to):
+    """Check an MFA code for a sign-in whose password step passed (``pending``, from
+    console.session.pending_mfa), and record the attempt's ConsoleLogin event."""
+    principal = principal_of(pending)
+    if principal is None:
+        return SignInResult(error=FAILED)
+    devices = mfa_devices_for(pending)
+    device = next((d for d in devices if d.serial_number == serial_number), None)
+    # verify_code refuses anything but six digits, a replayed code, and every code
+    # while the device is throttled after repeated failures.
+    ok = device is not None and mfa.verify_code(device, (code or "").strip())
+    now = clock.now()
+    with transaction.atomic():
+        if ok:
+            _password_used(principal)
         record.console_login(
-            identity=_identity(
-                principal,
-                "IAMUser",
-                account_id=account.account_id if account else "",
-            ),
-            recipient_account_id=account.account_id if account else None,
-            username=user.user_name if user else HIDDEN,
+            identity=_identity(principal, principal.type),
+            recipient_account_id=principal.account_id,
+            username="root" if principal.is_root else principal.user_name,
             success=ok,
             source_ip=source_ip,
             user_agent=user_agent,
             login_to=login_to,
-            error_message=error_message,
+            mfa_used=True,
         )
-    return result
+    if not ok:
+        return SignInResult(error=FAILED)
+    return SignInResult(
+        principal=principal,
+        password_change=pending.get("password_change", ""),
+        device_key=pending.get("device_key", ""),
+        mfa_time=now,
+    )

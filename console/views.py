@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from awsapi.dispatch import dispatch
 from awsapi.errors import AWSError
 from console import session, signin
-from console.forms import ChangePasswordForm, IAMUserSignInForm, RootSignInForm, SignInChooserForm
+from console.forms import ChangePasswordForm, IAMUserSignInForm, MFACodeForm, RootSignInForm, SignInChooserForm
 from iam.models import Account
 
 DEVICE_COOKIE_AGE = 365 * 24 * 3600
@@ -40,11 +40,21 @@ def _signin_kwargs(request):
     )
 
 
-def _signed_in(request, result):
-    session.start(request, result.principal, password_change=result.password_change)
-    target = reverse("change-password-required") if result.password_change else _redirect_target(request)
+def _signed_in(request, result, after=None):
+    """After a correct password (or MFA code): for a principal with MFA devices, the
+    MFA step; otherwise the session, then ``after`` (by default the page that sent the
+    visitor to sign in), through Change password if it must be changed first."""
+    after = after or _redirect_target(request)
+    if result.mfa_devices:
+        # The password was right; the sign-in waits for an MFA code, with no session.
+        session.begin_mfa(
+            request, result.principal, password_change=result.password_change, device_key=result.device_key, after=after
+        )
+        return redirect("signin-mfa")
+    session.start(request, result.principal, password_change=result.password_change, mfa_time=result.mfa_time)
+    target = reverse("change-password-required") if result.password_change else after
     if result.password_change:
-        request.session["iamlab.after_password_change"] = _redirect_target(request)
+        request.session["iamlab.after_password_change"] = after
     response = redirect(target)
     response.set_cookie(
         signin.DEVICE_COOKIE,
@@ -120,6 +130,46 @@ def signin_iam(request):
         form = IAMUserSignInForm(initial={"account": data["account"], "username": data["username"]})
         return _iam_form_page(request, form, error=result.error, status=401)
     return _signed_in(request, result)
+
+
+@sensitive_post_parameters("code")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signin_mfa(request):
+    """AWS's "Multi-factor authentication" page: the second step of signing in for a
+    principal with MFA devices, after a correct password."""
+    pending = session.pending_mfa(request)
+    devices = signin.mfa_devices_for(pending) if pending else []
+    if not devices or request.POST.get("cancel"):
+        # No password step passed in the last five minutes (or the devices are gone):
+        # start again from the beginning.
+        session.end_mfa(request)
+        return redirect("signin")
+    form = MFACodeForm(request.POST or None, devices=[d.serial_number for d in devices])
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        kwargs = _signin_kwargs(request)
+        del kwargs["device_cookie"]
+        result = signin.sign_in_mfa(pending, form.cleaned_data["device"], form.cleaned_data["code"], **kwargs)
+        if result.principal is not None:
+            return _signed_in(request, result, after=pending["after"])
+        error = result.error
+        form = MFACodeForm(initial={"device": form.cleaned_data["device"]}, devices=form.devices)
+    account = Account.objects.get(account_id=pending["account_id"])
+    principal = session.principal_of(pending)
+    return render(
+        request,
+        "console/signin_mfa.html",
+        {
+            "form": form,
+            "error": error,
+            "is_root": pending["type"] == "Root",
+            "root_email": account.root_email,
+            "account_display": account.alias or account.account_id,
+            "user_name": principal.user_name,
+        },
+        status=(401 if error else 400) if request.method == "POST" else 200,
+    )
 
 
 @require_POST

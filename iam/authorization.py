@@ -73,7 +73,8 @@ def condition_context(ctx, caller):
         context["aws:TokenIssueTime"] = _iso(ctx.session_issued)
         context["aws:MultiFactorAuthPresent"] = "true" if ctx.mfa_authenticated else "false"
         if ctx.mfa_authenticated:
-            context["aws:MultiFactorAuthAge"] = str(int((now - ctx.session_issued).total_seconds()))
+            mfa_time = ctx.mfa_time or ctx.session_issued
+            context["aws:MultiFactorAuthAge"] = str(int((now - mfa_time).total_seconds()))
     if isinstance(caller, User):
         context["aws:username"] = caller.user_name
     for key, value in caller.tags.values_list("key", "value"):

@@ -354,3 +354,63 @@ class InstanceProfileTag(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["instance_profile", "key"], name="iam_tag_instance_profile_unique")
         ]
+
+
+class MFADevice(models.Model):
+    """A virtual MFA device (an authenticator app's TOTP seed), identified by its serial
+    number ``arn:aws:iam::<account>:mfa<path><name>``.
+
+    CreateVirtualMFADevice makes it unassigned (``enable_date`` null, ``user`` null);
+    EnableMFADevice assigns it to a user, or to the root user (``user`` stays null).
+    The seed is stored encrypted (iam.crypto, bound to the serial number) because TOTP
+    needs it in plaintext; it is shown only at creation. ``last_used_step`` is the
+    30-second step of the last accepted code (no code is accepted twice) and ``drift``
+    the steps ResyncMFADevice measured between the device's clock and ours."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="mfa_devices")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="mfa_devices")
+    serial_number = models.CharField(max_length=256, unique=True)
+    virtual_mfa_device_name = models.CharField(max_length=226)
+    path = models.CharField(max_length=512, default="/")
+    seed_encrypted = models.TextField()
+    enable_date = models.DateTimeField(null=True, blank=True)
+    last_used_step = models.BigIntegerField(default=0)
+    drift = models.SmallIntegerField(default=0)
+    create_date = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "user", "enable_date"])]
+
+    def __str__(self):
+        return self.serial_number
+
+    @property
+    def enabled(self):
+        return self.enable_date is not None
+
+    def seed(self):
+        from iam import crypto
+
+        return crypto.decrypt(self.seed_encrypted, self.serial_number)
+
+
+class MFAFailure(models.Model):
+    """One failed code for a device: iam.mfa refuses further codes after too many
+    failures in a window (like console.models.SignInFailure for passwords)."""
+
+    device = models.ForeignKey(MFADevice, on_delete=models.CASCADE, related_name="failures")
+    create_date = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["device", "create_date"])]
+
+
+class MFADeviceTag(models.Model):
+    """A key/value tag on a virtual MFA device (its own table, as InstanceProfileTag)."""
+
+    device = models.ForeignKey(MFADevice, on_delete=models.CASCADE, related_name="tags")
+    key = models.CharField(max_length=128)
+    value = models.CharField(max_length=256, blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["device", "key"], name="iam_tag_mfa_device_unique")]

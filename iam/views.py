@@ -12,6 +12,7 @@ from console.session import request_context
 from iam.forms import PasswordPolicyForm, initial_from_policy
 from iam.models import Account
 from iam.views_access_keys import access_key_urls, access_keys_table
+from iam.views_mfa import mfa_devices_table, mfa_urls
 
 
 def _account(request):
@@ -104,7 +105,8 @@ def edit_password_policy(request):
 @sensitive_post_parameters("old_password", "new_password", "confirm_password")
 @require_http_methods(["GET", "POST"])
 def security_credentials(request):
-    """My security credentials: an IAM user updates their own console password."""
+    """My security credentials: an IAM user updates their own console password; the
+    caller's MFA devices and access keys."""
     form = ChangePasswordForm(request.POST or None)
     if request.method == "POST" and not request.principal.is_root and form.is_valid():
         try:
@@ -119,6 +121,7 @@ def security_credentials(request):
             messages.success(request, "Your console password has been updated.")
             return redirect("iam:security-credentials")
     access_keys, access_keys_error = access_keys_table(request, None)
+    mfa_devices, mfa_devices_error = mfa_devices_table(request, None)
     return render(
         request,
         "iam/security_credentials.html",
@@ -128,6 +131,9 @@ def security_credentials(request):
             "access_keys": access_keys,
             "access_keys_error": access_keys_error,
             **access_key_urls(None),
+            "mfa_devices": mfa_devices,
+            "mfa_devices_error": mfa_devices_error,
+            **mfa_urls(None),
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -17,6 +17,7 @@ from console.actions import run
 from iam.forms_users import ConsolePasswordForm, CreateUserForm, DeleteConfirmForm
 from iam.listing import all_pages, paginate
 from iam.views_access_keys import access_key_urls, access_keys_table
+from iam.views_mfa import mfa_devices_table, mfa_urls
 from iam.models import AccessKey, Account, User
 from iam.operations import password_problems
 from iam.passwords import generate_password
@@ -231,6 +232,8 @@ def user_detail(request, user_name):
         context["delete_form"] = DeleteConfirmForm()
         context["access_keys"], context["access_keys_error"] = access_keys_table(request, user_name)
         context.update(access_key_urls(user_name))
+        context["mfa_devices"], context["mfa_devices_error"] = mfa_devices_table(request, user_name)
+        context.update(mfa_urls(user_name))
     return render(request, "iam/users/detail.html", context)
 
 

@@ -3,7 +3,9 @@
 The model: temporary security credentials (sts.models.Session) are an ``ASIA`` access
 key, its secret and a session token, valid until ``expiration``. GetSessionToken gives
 them to an IAM user (or root) for their own identity; AssumeRole gives a role session
-whose permissions are the role's, narrowed by any session policies. The secret and the
+whose permissions are the role's, narrowed by any session policies. Either, given an
+MFA device's SerialNumber and a TokenCode that iam.mfa accepts, makes the session
+MFA-authenticated. The secret and the
 token are returned once and never stored in the clear."""
 
 import hashlib
@@ -60,6 +62,36 @@ def _credentials(account, expiration, **fields):
     return session, {"AccessKeyId": key_id, "SecretAccessKey": secret, "SessionToken": token, "Expiration": expiration}
 
 
+SERIAL_NUMBER = re.compile(r"[\w+=/:,.@-]+", re.ASCII)
+TOKEN_CODE = re.compile(r"[\d]*", re.ASCII)
+# AWS's two answers: a serial number that is not an MFA device of the caller, and a
+# code that does not verify.
+MFA_UNKNOWN_DEVICE = (
+    "MultiFactorAuthentication failed, unable to validate MFA code.  "
+    "Please verify your MFA serial number is valid and associated with this user."
+)
+MFA_INVALID_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass code."
+
+
+def _check_mfa_parameters(constraints, serial_number, token_code):
+    constraints.length("serialNumber", serial_number, 9, 256)
+    constraints.pattern("serialNumber", serial_number, SERIAL_NUMBER)
+    constraints.length("tokenCode", token_code, 6, 6)
+    constraints.pattern("tokenCode", token_code, TOKEN_CODE)
+
+
+def check_mfa(account, user, serial_number, token_code):
+    """Check SerialNumber and TokenCode: an enabled MFA device of ``user`` (None: the
+    root user) and a code it accepts now (iam.mfa: drift, replay, throttling)."""
+    from iam import mfa
+
+    device = mfa.devices_of(account, user).filter(serial_number=serial_number or "").first()
+    if device is None:
+        raise AccessDenied(MFA_UNKNOWN_DEVICE)
+    if not mfa.verify_code(device, token_code or ""):
+        raise AccessDenied(MFA_INVALID_CODE)
+
+
 @operation("sts:GetCallerIdentity", read_only=True)
 def get_caller_identity(ctx):
     """GetCallerIdentity: who is calling. Needs no permission, as in AWS."""
@@ -70,16 +102,16 @@ def get_caller_identity(ctx):
 @operation("sts:GetSessionToken", read_only=True, secret_params=("SecretAccessKey", "SessionToken", "TokenCode"))
 def get_session_token(ctx, duration_seconds=None, serial_number=None, token_code=None):
     """GetSessionToken: temporary credentials for the caller's own identity. 15 minutes to
-    36 hours (one hour at most for the root user), 12 hours by default."""
+    36 hours (one hour at most for the root user), 12 hours by default. With SerialNumber
+    and TokenCode (one of the caller's MFA devices and its current code) the session is
+    MFA-authenticated: its requests carry aws:MultiFactorAuthPresent and ...AuthAge."""
     principal = ctx.principal
     if principal.session_pk is not None:
         raise AccessDenied("Cannot call GetSessionToken with session credentials")
     constraints = Constraints()
     constraints.range("durationSeconds", duration_seconds, 900, 129600)
+    _check_mfa_parameters(constraints, serial_number, token_code)
     constraints.check()
-    if serial_number is not None or token_code is not None:
-        # No MFA device can be registered yet, so no code can be valid.
-        raise AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code.")
     duration = duration_seconds or 43200
     if principal.is_root:
         duration = min(duration, 3600)
@@ -87,7 +119,12 @@ def get_session_token(ctx, duration_seconds=None, serial_number=None, token_code
 
     account = Account.objects.get(account_id=principal.account_id)
     user = None if principal.is_root else User.objects.get(pk=principal.user_pk)
-    _, credentials = _credentials(account, clock.now() + timedelta(seconds=duration), user=user)
+    mfa_used = serial_number is not None or token_code is not None
+    if mfa_used:
+        check_mfa(account, user, serial_number, token_code)
+    _, credentials = _credentials(
+        account, clock.now() + timedelta(seconds=duration), user=user, mfa_authenticated=mfa_used
+    )
     return {"Credentials": credentials}
 
 
@@ -138,6 +175,28 @@ def _session_policy(policy, policy_arns, account):
     return policy or "", arns
 
 
+def _assume_role_mfa(ctx, params):
+    """AssumeRole's SerialNumber and TokenCode, checked before the trust policy is
+    evaluated, since the trust policy may require aws:MultiFactorAuthPresent (AWS's
+    "Configuring MFA-protected API access"). Returns the MFA condition keys."""
+    serial_number, token_code = params.get("SerialNumber"), params.get("TokenCode")
+    if serial_number is None and token_code is None:
+        return {}
+    constraints = Constraints()
+    _check_mfa_parameters(constraints, serial_number, token_code)
+    constraints.check()
+    principal = ctx.principal
+    if principal.is_root:
+        return {}  # root may not assume roles at all: authorization refuses the call
+    if principal.is_role_session:
+        raise AccessDenied(MFA_UNKNOWN_DEVICE)  # a role has no MFA devices
+    from iam.models import Account, User
+
+    user = User.objects.select_related("account").get(pk=principal.user_pk)
+    check_mfa(Account.objects.get(pk=user.account_id), user, serial_number, token_code)
+    return {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "0"}
+
+
 def _assume_role_keys(ctx, params):
     tags = params.get("Tags") or []
     keys = {
@@ -148,6 +207,7 @@ def _assume_role_keys(ctx, params):
     }
     for tag in tags:
         keys[f"aws:RequestTag/{tag.get('Key')}"] = tag.get("Value")
+    keys.update(_assume_role_mfa(ctx, params))
     return keys
 
 
@@ -208,7 +268,9 @@ def assume_role(
         session_policy=session_policy,
         session_policy_arns=session_policy_arns,
         tags=[{"Key": t["Key"], "Value": t["Value"]} for t in (tags or [])],
-        mfa_authenticated=ctx.mfa_authenticated,
+        # The dispatcher computed the condition keys, and so checked SerialNumber and
+        # TokenCode (_assume_role_mfa), before this runs: given, they passed.
+        mfa_authenticated=ctx.mfa_authenticated or serial_number is not None or token_code is not None,
     )
     response = {
         "Credentials": credentials,

@@ -16,8 +16,10 @@ Every function takes the request context and AWS's parameters in snake_case, rai
 authorizes, wraps it in a transaction and records it. Modules: ``account`` (password
 policy, alias), ``users``, ``groups``, ``roles``, ``policies`` (managed policies and
 versions), ``attachments`` (attached, inline and boundary policies of an entity),
-``instance_profiles`` (an InstanceProfile hands at most one role to EC2 instances) and
-``account_summary`` (GetAccountSummary, GetAccountAuthorizationDetails).
+``instance_profiles`` (an InstanceProfile hands at most one role to EC2 instances),
+``mfa`` (virtual MFADevices: created free, enabled for a user or the root user with two
+consecutive codes) and ``account_summary`` (GetAccountSummary,
+GetAccountAuthorizationDetails).
 """
 
 from iam.models import PasswordPolicy  # noqa: F401  (tests patch iam.operations.PasswordPolicy)
@@ -103,6 +105,20 @@ from iam.operations.instance_profiles import (  # noqa: F401
     remove_role_from_instance_profile,
     tag_instance_profile,
     untag_instance_profile,
+)
+from iam.operations.mfa import (  # noqa: F401
+    MFA_DEVICES_PER_USER,
+    create_virtual_mfa_device,
+    deactivate_mfa_device,
+    delete_virtual_mfa_device,
+    enable_mfa_device,
+    get_mfa_device,
+    list_mfa_device_tags,
+    list_mfa_devices,
+    list_virtual_mfa_devices,
+    resync_mfa_device,
+    tag_mfa_device,
+    untag_mfa_device,
 )
 from iam.operations.policies import (  # noqa: F401
     create_policy,

@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 
 from awsapi.operation import operation
 from iam.models import (
+    MFADevice,
     AccessKey,
     Account,
     Group,
@@ -68,9 +69,13 @@ def get_account_summary(ctx):
             n_instance_profiles=_count(InstanceProfile),
             n_attachments=_count(PolicyAttachment),
             n_root_keys=_count(AccessKey, user__isnull=True),
+            n_mfa=_count(MFADevice),
+            n_mfa_in_use=_count(MFADevice, enable_date__isnull=False),
+            n_root_mfa=_count(MFADevice, user__isnull=True, enable_date__isnull=False),
         )
         .values(
-            "n_users", "n_groups", "n_roles", "n_policies", "n_instance_profiles", "n_attachments", "n_root_keys"
+            "n_users", "n_groups", "n_roles", "n_policies", "n_instance_profiles", "n_attachments", "n_root_keys",
+            "n_mfa", "n_mfa_in_use", "n_root_mfa",
         )
         .get()
     )
@@ -103,10 +108,9 @@ def get_account_summary(ctx):
         "ServerCertificatesQuota": SERVER_CERTIFICATES_PER_ACCOUNT,
         "SigningCertificatesPerUserQuota": SIGNING_CERTIFICATES_PER_USER,
         "Providers": 0,
-        # MFA devices do not exist in iamlab yet.
-        "MFADevices": 0,
-        "MFADevicesInUse": 0,
-        "AccountMFAEnabled": 0,
+        "MFADevices": usage["n_mfa"],
+        "MFADevicesInUse": usage["n_mfa_in_use"],
+        "AccountMFAEnabled": 1 if usage["n_root_mfa"] else 0,
         "AccountAccessKeysPresent": 1 if usage["n_root_keys"] else 0,
         "AccountPasswordPresent": 1 if account.root_password else 0,
         "AccountSigningCertificatesPresent": 0,

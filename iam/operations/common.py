@@ -315,10 +315,10 @@ def validate_tag_keys(tag_keys):
     constraints.check()
 
 
-def apply_tags(manager, owner, tags):
-    """Add or overwrite tags (keys match ignoring case, as IAM's do), within the quota."""
-    from iam.models import Tag
-
+def apply_tags(manager, tags):
+    """Add or overwrite tags (keys match ignoring case, as IAM's do), within the quota.
+    ``manager`` is the entity's related manager of tags (``user.tags``, ``device.tags``...),
+    whose ``create`` sets the owner whatever table the tags live in."""
     existing = {tag.key.lower(): tag for tag in manager.all()}
     new_keys = {tag["Key"].lower() for tag in tags} - set(existing)
     if len(existing) + len(new_keys) > TAGS_PER_ENTITY:
@@ -326,7 +326,7 @@ def apply_tags(manager, owner, tags):
     for tag in tags:
         current = existing.get(tag["Key"].lower())
         if current is None:
-            Tag.objects.create(key=tag["Key"], value=tag["Value"], **owner)
+            manager.create(key=tag["Key"], value=tag["Value"])
         else:
             current.key, current.value = tag["Key"], tag["Value"]
             current.save(update_fields=["key", "value"])

@@ -9,9 +9,9 @@ from awsapi.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, No
 from awsapi.operation import operation
 from console import clock
 from iam import ids
-from iam.models import InstanceProfile, InstanceProfileTag, Role
+from iam.models import InstanceProfile, Role
 from iam.operations.common import (
-    TAGS_PER_ENTITY,
+    apply_tags,
     _existing,
     account_of,
     by_path_prefix,
@@ -83,21 +83,6 @@ def _profile(account, name):
         raise NoSuchEntity(f"Instance Profile {name} cannot be found.") from None
 
 
-def _apply_tags(profile, tags):
-    """common.apply_tags for instance profiles, whose tags have their own table."""
-    existing = {tag.key.lower(): tag for tag in profile.tags.all()}
-    new_keys = {tag["Key"].lower() for tag in tags} - set(existing)
-    if len(existing) + len(new_keys) > TAGS_PER_ENTITY:
-        raise LimitExceeded(f"The number of tags has reached the maximum limit of {TAGS_PER_ENTITY}.")
-    for tag in tags:
-        current = existing.get(tag["Key"].lower())
-        if current is None:
-            InstanceProfileTag.objects.create(instance_profile=profile, key=tag["Key"], value=tag["Value"])
-        else:
-            current.key, current.value = tag["Key"], tag["Value"]
-            current.save(update_fields=["key", "value"])
-
-
 @operation("iam:CreateInstanceProfile", resource=_new_instance_profile_resource)
 def create_instance_profile(ctx, instance_profile_name=None, path=None, tags=None):
     """CreateInstanceProfile: an empty profile; AddRoleToInstanceProfile fills it."""
@@ -129,7 +114,7 @@ def create_instance_profile(ctx, instance_profile_name=None, path=None, tags=Non
     except IntegrityError:
         raise EntityAlreadyExists(exists) from None
     if tags:
-        _apply_tags(profile, tags)
+        apply_tags(profile.tags, tags)
     return {"InstanceProfile": instance_profile_shape(profile, details=True)}
 
 
@@ -214,7 +199,7 @@ def tag_instance_profile(ctx, instance_profile_name=None, tags=None):
     """TagInstanceProfile."""
     validated(lambda c: _check_profile_name(c, instance_profile_name))
     validate_tags(tags)
-    _apply_tags(_profile(account_of(ctx), instance_profile_name), tags)
+    apply_tags(_profile(account_of(ctx), instance_profile_name).tags, tags)
     return {}
 
 

@@ -144,7 +144,7 @@ def create_policy(ctx, policy_name=None, path=None, policy_document=None, descri
         ) from None
     PolicyVersion.objects.create(policy=policy, version_id="v1", document=policy_document, is_default=True, create_date=now)
     if tags:
-        apply_tags(policy.tags, {"policy": policy}, tags)
+        apply_tags(policy.tags, tags)
     return {"Policy": policy_shape(_annotated(account, policy), details=True)}
 
 
@@ -373,7 +373,7 @@ def tag_policy(ctx, policy_arn=None, tags=None):
     validated(lambda c: check_arn(c, "policyArn", policy_arn))
     validate_tags(tags)
     policy = customer_policy(ctx, account_of(ctx), policy_arn, "iam:TagPolicy")
-    apply_tags(policy.tags, {"policy": policy}, tags)
+    apply_tags(policy.tags, tags)
     return {}
 
 

@@ -119,7 +119,7 @@ def create_role(
     except IntegrityError:
         raise EntityAlreadyExists(f"Role with name {role_name} already exists.") from None
     if tags:
-        apply_tags(role.tags, {"role": role}, tags)
+        apply_tags(role.tags, tags)
     return {"Role": role_shape(role, details=True)}
 
 
@@ -196,7 +196,7 @@ def tag_role(ctx, role_name=None, tags=None):
     validated(lambda c: check_name(c, "roleName", role_name))
     validate_tags(tags)
     role = role_named(account_of(ctx), role_name)
-    apply_tags(role.tags, {"role": role}, tags)
+    apply_tags(role.tags, tags)
     return {}
 
 

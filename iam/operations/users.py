@@ -129,7 +129,7 @@ def create_user(ctx, user_name=None, path=None, permissions_boundary=None, tags=
     except IntegrityError:  # created concurrently under the same name
         raise EntityAlreadyExists(f"User with name {user_name} already exists.") from None
     if tags:
-        apply_tags(user.tags, {"user": user}, tags)
+        apply_tags(user.tags, tags)
     return {"User": user_shape(user, details=True)}
 
 
@@ -299,6 +299,8 @@ def delete_user(ctx, user_name=None):
         raise DeleteConflict("Cannot delete entity, must detach all policies first.")
     if user.memberships.exists():
         raise DeleteConflict("Cannot delete entity, must remove users from group first.")
+    if user.mfa_devices.exists():
+        raise DeleteConflict("Cannot delete entity, must delete MFA device first.")
     user.delete()
     return {}
 
@@ -344,7 +346,7 @@ def tag_user(ctx, user_name=None, tags=None):
     validated(lambda c: check_name(c, "userName", user_name, 128))
     validate_tags(tags)
     user = user_named(_account(ctx), user_name, high=128)
-    apply_tags(user.tags, {"user": user}, tags)
+    apply_tags(user.tags, tags)
     return {}
 
 

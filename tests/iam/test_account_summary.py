@@ -237,3 +237,29 @@ def test_authorization_details_query_count_does_not_grow_with_the_account(
     assert len(result["UserDetailList"]) == 11 and len(result["RoleDetailList"]) == 11
     with django_assert_max_num_queries(22):
         ok(alice, "GetAccountAuthorizationDetails")
+
+
+def test_mfa_devices_are_counted(alice, bob, frozen_clock):
+    import pyotp
+    from datetime import timedelta
+
+    from awsapi.dispatch import dispatch
+    from console import clock
+
+    def enable(name, user_name=None):
+        device = dispatch(alice, "iam:CreateVirtualMFADevice", {"VirtualMFADeviceName": name})["VirtualMFADevice"]
+        seed = device["Base32StringSeed"].decode()
+        params = {"SerialNumber": device["SerialNumber"],
+                  "AuthenticationCode1": pyotp.TOTP(seed).at(clock.now() - timedelta(seconds=30)),
+                  "AuthenticationCode2": pyotp.TOTP(seed).at(clock.now())}
+        if user_name:
+            params["UserName"] = user_name
+        dispatch(alice, "iam:EnableMFADevice", params)
+
+    dispatch(alice, "iam:CreateVirtualMFADevice", {"VirtualMFADeviceName": "spare"})
+    enable("bob-phone", "bob")
+    summary = dispatch(alice, "iam:GetAccountSummary")["SummaryMap"]
+    assert (summary["MFADevices"], summary["MFADevicesInUse"], summary["AccountMFAEnabled"]) == (2, 1, 0)
+    enable("root-phone")
+    summary = dispatch(alice, "iam:GetAccountSummary")["SummaryMap"]
+    assert (summary["MFADevices"], summary["MFADevicesInUse"], summary["AccountMFAEnabled"]) == (3, 2, 1)

@@ -11,6 +11,7 @@ from tests.iam import (
     test_account_summary,
     test_groups,
     test_instance_profiles,
+    test_mfa_operations,
     test_operations,
     test_roles,
     test_simulate,
@@ -71,7 +72,7 @@ def test_every_registered_action_has_a_denied_case():
     for module_cases in (
         test_operations.DENIED_CASES, test_users.DENIED_CASES, test_groups.DENIED_CASES,
         test_roles.DENIED_CASES, test_simulate.DENIED_CASES, test_access_keys.DENIED_CASES, DENIED_CASES,
-        test_instance_profiles.DENIED_CASES, test_account_summary.DENIED_CASES,
+        test_instance_profiles.DENIED_CASES, test_account_summary.DENIED_CASES, test_mfa_operations.DENIED_CASES,
     ):
         assert not covered & set(module_cases)
         covered |= set(module_cases)
