@@ -18,7 +18,7 @@ from iam.forms_users import ConsolePasswordForm, CreateUserForm, DeleteConfirmFo
 from iam.listing import all_pages, paginate
 from iam.views_access_keys import access_key_urls, access_keys_table
 from iam.views_mfa import mfa_devices_table, mfa_urls
-from iam.models import AccessKey, Account, User
+from iam.models import AccessKey, Account, MFADevice, User
 from iam.operations import password_problems
 from iam.passwords import generate_password
 
@@ -38,8 +38,8 @@ def users(request):
 
 
 def _add_display_columns(request, rows):
-    """The Groups and Password age columns for the users on the page, read in one
-    query; the caller was already allowed to list these users."""
+    """The Groups, MFA, Password age and access key columns for the users on the page,
+    read in a few queries; the caller was already allowed to list these users."""
     ids = [row["UserId"] for row in rows]
     facts = {
         user_id: (groups, changed)
@@ -56,7 +56,15 @@ def _add_display_columns(request, rows):
         .values_list("user__user_id", "access_key_id", "status", "create_date")
     ):
         keys.setdefault(user_id, []).append({"AccessKeyId": key_id, "Status": status, "CreateDate": created})
+    mfa = {}
+    for user_id, serial in MFADevice.objects.filter(user__user_id__in=ids, enable_date__isnull=False).values_list(
+        "user__user_id", "serial_number"
+    ):
+        kind = "Security key" if ":u2f/" in serial else "Virtual"
+        if kind not in mfa.setdefault(user_id, []):
+            mfa[user_id].append(kind)
     for row in rows:
+        row["MFA"] = ", ".join(mfa.get(row["UserId"], []))
         row["GroupCount"], row["PasswordChanged"] = facts.get(row["UserId"], (0, None))
         row["AccessKeys"] = keys.get(row["UserId"], [])
         active = [k["CreateDate"] for k in row["AccessKeys"] if k["Status"] == "Active"]

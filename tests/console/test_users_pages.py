@@ -235,9 +235,9 @@ def test_users_table_counts_groups_and_shows_password_age(root_client, bob, alic
     bob_row = body.split('href="/iam/users/details/bob"')[1].split("</tr>")[0]
     carol_row = body.split('href="/iam/users/details/carol"')[1].split("</tr>")[0]
     assert "<td>2</td>" in bob_row and "<td>0</td>" in carol_row
-    # Password age, Access key ID and Active key age: "-" for carol; bob has a password.
-    assert carol_row.count("<td>-</td>") == 3
-    assert bob_row.count("<td>-</td>") == 2
+    # MFA, Password age, Access key ID and Active key age: "-" for carol; bob has a password.
+    assert carol_row.count("<td>-</td>") == 4
+    assert bob_row.count("<td>-</td>") == 3
 
 
 def test_a_user_named_create_has_its_own_page(root_client, alice_account):
@@ -294,3 +294,22 @@ def test_users_table_shows_access_keys_and_active_key_age(root_client, bob, alic
     bob_row = root_client.get("/iam/users").content.decode().split('href="/iam/users/details/bob"')[1].split("</tr>")[0]
     assert f"<code>{key_id}</code> - Inactive" in bob_row
     assert bob_row.rstrip().endswith("ago</td>") and "<td>-</td>" in bob_row
+
+
+def test_users_table_shows_assigned_mfa_devices(root_client, bob, alice, frozen_clock):
+    from datetime import timedelta
+
+    import pyotp
+
+    from awsapi.dispatch import dispatch
+    from console import clock
+
+    device = dispatch(alice, "iam:CreateVirtualMFADevice", {"VirtualMFADeviceName": "bob-phone"})["VirtualMFADevice"]
+    totp = pyotp.TOTP(device["Base32StringSeed"].decode())
+    row = lambda: root_client.get("/iam/users").content.decode().split('href="/iam/users/details/bob"')[1].split("</tr>")[0]
+    assert "<td>Virtual</td>" not in row()
+    dispatch(alice, "iam:EnableMFADevice", {
+        "UserName": "bob", "SerialNumber": device["SerialNumber"],
+        "AuthenticationCode1": totp.at(clock.now() - timedelta(seconds=30)), "AuthenticationCode2": totp.at(clock.now()),
+    })
+    assert "<td>Virtual</td>" in row()
