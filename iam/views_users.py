@@ -285,7 +285,8 @@ def console_access(request, user_name):
 
 def _delete_with_dependents(request, user_name):
     """The calls the AWS console makes to delete a user: remove what DeleteUser would
-    refuse to orphan (console password, groups, policies, boundary), then the user."""
+    refuse to orphan (groups, policies, access keys, MFA devices, console password),
+    then the user."""
     who = {"UserName": user_name}
     groups, error = all_pages(request, "iam:ListGroupsForUser", "Groups", who)
     attached, error2 = all_pages(request, "iam:ListAttachedUserPolicies", "AttachedPolicies", who)
@@ -299,6 +300,13 @@ def _delete_with_dependents(request, user_name):
     if error:
         return error
     calls += [("iam:DeleteAccessKey", {**who, "AccessKeyId": k["AccessKeyId"]}) for k in keys["AccessKeyMetadata"]]
+    devices, error = all_pages(request, "iam:ListMFADevices", "MFADevices", who)
+    if error:
+        return error
+    for device in devices:
+        calls.append(("iam:DeactivateMFADevice", {**who, "SerialNumber": device["SerialNumber"]}))
+        if ":mfa/" in device["SerialNumber"]:
+            calls.append(("iam:DeleteVirtualMFADevice", {"SerialNumber": device["SerialNumber"]}))
     for action, params in calls:
         _, error = run(request, action, params)
         if error:

@@ -313,3 +313,24 @@ def test_users_table_shows_assigned_mfa_devices(root_client, bob, alice, frozen_
         "AuthenticationCode1": totp.at(clock.now() - timedelta(seconds=30)), "AuthenticationCode2": totp.at(clock.now()),
     })
     assert "<td>Virtual</td>" in row()
+
+
+def test_deleting_a_user_removes_its_mfa_devices_first(root_client, bob, alice, frozen_clock):
+    from datetime import timedelta
+
+    import pyotp
+
+    from awsapi.dispatch import dispatch
+    from console import clock
+    from iam.models import MFADevice
+
+    device = dispatch(alice, "iam:CreateVirtualMFADevice", {"VirtualMFADeviceName": "bob-phone"})["VirtualMFADevice"]
+    totp = pyotp.TOTP(device["Base32StringSeed"].decode())
+    dispatch(alice, "iam:EnableMFADevice", {
+        "UserName": "bob", "SerialNumber": device["SerialNumber"],
+        "AuthenticationCode1": totp.at(clock.now() - timedelta(seconds=30)), "AuthenticationCode2": totp.at(clock.now()),
+    })
+    response = root_client.post("/iam/users/details/bob/delete", {"confirm": "bob"})
+    assert response.url == "/iam/users"
+    assert not User.objects.filter(pk=bob.pk).exists()
+    assert not MFADevice.objects.exists()
