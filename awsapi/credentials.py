@@ -132,6 +132,14 @@ def _session(credential):
     return Signer(principal, session.secret_access_key(), session=session)
 
 
+def check_service(signer, service):
+    """GetSessionToken credentials without MFA "cannot call any IAM API operations"
+    (STS API reference, GetSessionToken); AWS refuses them as an invalid token."""
+    session = signer.session
+    if session is not None and session.role_id is None and not session.mfa_authenticated and service == "iam":
+        raise InvalidClientTokenId()
+
+
 def record_use(signer, service, region):
     """AccessKeyLastUsed: when, with which service and in which region."""
     key = signer.access_key

@@ -83,6 +83,7 @@ def api(request):
             raise MissingAuthenticationToken("Request is missing Authentication Token")
         service = credential.service if credential.service in SERVICE_ENDPOINTS else service
         signer = credentials.resolve(credential)
+        credentials.check_service(signer, service)
         body = request.body
         ctx = RequestContext(
             principal=signer.principal,

@@ -96,3 +96,12 @@ def test_expired_temporary_credentials_are_refused(boto3_client, root_keys, bob,
     with pytest.raises(ClientError) as error:
         temporary.get_caller_identity()
     assert error.value.response["Error"]["Code"] == "ExpiredToken"
+
+
+def test_session_token_without_mfa_cannot_call_iam(boto3_client, bob, alice):
+    key = dispatch(alice, "iam:CreateAccessKey", {"UserName": "bob"})["AccessKey"]
+    credentials = boto3_client("sts", key["AccessKeyId"], key["SecretAccessKey"]).get_session_token()["Credentials"]
+    iam = boto3_client("iam", credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"])
+    with pytest.raises(ClientError) as error:
+        iam.list_users()
+    assert error.value.response["Error"]["Code"] == "InvalidClientTokenId"
