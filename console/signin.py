@@ -16,6 +16,7 @@ Security properties, each tested:
   returns ``mfa_devices`` and records nothing; ``sign_in_mfa`` checks the code (TOTP
   with replay protection and throttling, in ``iam.mfa``) and writes the one ConsoleLogin
   event of the attempt, with MFAUsed "Yes", as CloudTrail's sign-in examples show.
+  ``sign_in_security_key`` does the same with a passkey or security key's assertion.
 """
 
 import hashlib
@@ -32,7 +33,7 @@ from django.db import transaction
 from console import clock
 from console.models import SignInFailure
 from console.session import principal_of
-from iam import ids, mfa
+from iam import ids, mfa, webauthn
 from iam.accounts import normalize_email
 from iam.models import Account, PasswordPolicy, User
 from iam.operations import password_expired
@@ -274,10 +275,41 @@ def sign_in_mfa(pending, serial_number, code, *, source_ip, user_agent, login_to
     if principal is None:
         return SignInResult(error=FAILED)
     devices = mfa_devices_for(pending)
-    device = next((d for d in devices if d.serial_number == serial_number), None)
+    # A security key's device has no code (its seed is random and never shown).
+    device = next(
+        (d for d in devices if d.serial_number == serial_number and not webauthn.is_security_key(d.serial_number)),
+        None,
+    )
     # verify_code refuses anything but six digits, a replayed code, and every code
     # while the device is throttled after repeated failures.
     ok = device is not None and mfa.verify_code(device, (code or "").strip())
+    return _mfa_checked(pending, principal, ok, source_ip=source_ip, user_agent=user_agent, login_to=login_to)
+
+
+def security_key_options(pending, store, *, rp_id):
+    """navigator.credentials.get's options (JSON) for the pending principal's security
+    keys, or "" when it has none; the challenge is kept in ``store`` (the session)."""
+    keys = webauthn.keys_of(mfa_devices_for(pending))
+    if not keys:
+        return ""
+    return webauthn.authentication_options(store, rp_id=rp_id, keys=keys)
+
+
+def sign_in_security_key(pending, store, credential, *, rp_id, origin, source_ip, user_agent, login_to):
+    """Check a passkey or security key's assertion (JSON from navigator.credentials.get)
+    for a pending sign-in, as ``sign_in_mfa`` checks a code: the challenge issued to this
+    session, this site's origin and RP ID, one of the principal's own keys, a valid
+    signature and a growing counter (iam.webauthn)."""
+    principal = principal_of(pending)
+    if principal is None:
+        return SignInResult(error=FAILED)
+    keys = webauthn.keys_of(mfa_devices_for(pending))
+    ok = bool(keys) and webauthn.verify_assertion(store, credential, keys=keys, rp_id=rp_id, origin=origin) is not None
+    return _mfa_checked(pending, principal, ok, source_ip=source_ip, user_agent=user_agent, login_to=login_to)
+
+
+def _mfa_checked(pending, principal, ok, *, source_ip, user_agent, login_to):
+    """The one ConsoleLogin event of an MFA step (MFAUsed "Yes"), and its result."""
     now = clock.now()
     with transaction.atomic():
         if ok:

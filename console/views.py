@@ -1,3 +1,5 @@
+import json
+
 from django.contrib import messages
 from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
@@ -12,6 +14,7 @@ from awsapi.dispatch import dispatch
 from awsapi.errors import AWSError
 from console import session, signin
 from console.forms import ChangePasswordForm, IAMUserSignInForm, MFACodeForm, RootSignInForm, SignInChooserForm
+from iam import webauthn
 from iam.models import Account
 
 DEVICE_COOKIE_AGE = 365 * 24 * 3600
@@ -132,12 +135,13 @@ def signin_iam(request):
     return _signed_in(request, result)
 
 
-@sensitive_post_parameters("code")
+@sensitive_post_parameters("code", "credential")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def signin_mfa(request):
     """AWS's "Multi-factor authentication" page: the second step of signing in for a
-    principal with MFA devices, after a correct password."""
+    principal with MFA devices, after a correct password — a code from an authenticator
+    app, or "Use your passkey or security key"."""
     pending = session.pending_mfa(request)
     devices = signin.mfa_devices_for(pending) if pending else []
     if not devices or request.POST.get("cancel"):
@@ -145,16 +149,27 @@ def signin_mfa(request):
         # start again from the beginning.
         session.end_mfa(request)
         return redirect("signin")
-    form = MFACodeForm(request.POST or None, devices=[d.serial_number for d in devices])
+    serials = [d.serial_number for d in devices if not webauthn.is_security_key(d.serial_number)]
+    form = MFACodeForm(request.POST or None, devices=serials)
     error = ""
-    if request.method == "POST" and form.is_valid():
-        kwargs = _signin_kwargs(request)
-        del kwargs["device_cookie"]
+    rp_id, origin = webauthn.relying_party(request.scheme, request.get_host())
+    kwargs = _signin_kwargs(request)
+    del kwargs["device_cookie"]
+    if request.method == "POST" and "credential" in request.POST:
+        result = signin.sign_in_security_key(
+            pending, request.session, request.POST["credential"], rp_id=rp_id, origin=origin, **kwargs
+        )
+        if result.principal is not None:
+            return _signed_in(request, result, after=pending["after"])
+        error = result.error
+        form = MFACodeForm(devices=serials)
+    elif request.method == "POST" and serials and form.is_valid():
         result = signin.sign_in_mfa(pending, form.cleaned_data["device"], form.cleaned_data["code"], **kwargs)
         if result.principal is not None:
             return _signed_in(request, result, after=pending["after"])
         error = result.error
         form = MFACodeForm(initial={"device": form.cleaned_data["device"]}, devices=form.devices)
+    options = signin.security_key_options(pending, request.session, rp_id=rp_id)
     account = Account.objects.get(account_id=pending["account_id"])
     principal = session.principal_of(pending)
     return render(
@@ -163,6 +178,8 @@ def signin_mfa(request):
         {
             "form": form,
             "error": error,
+            "has_codes": bool(serials),
+            "webauthn_options": json.loads(options) if options else None,
             "is_root": pending["type"] == "Root",
             "root_email": account.root_email,
             "account_display": account.alias or account.account_id,

@@ -414,3 +414,18 @@ class MFADeviceTag(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["device", "key"], name="iam_tag_mfa_device_unique")]
+
+
+class SecurityKey(models.Model):
+    """The FIDO2/WebAuthn credential of an MFA device of type "Passkey or security key"
+    (AWS's U2F/FIDO device, serial ``arn:aws:iam::<account>:u2f/...``). The device row
+    carries the owner, serial and dates, so ListMFADevices, DeactivateMFADevice and the
+    quota treat both kinds alike; its seed is random and never shown, so no TOTP code
+    ever matches it. ``sign_count`` is the authenticator's counter: each assertion must
+    bring a larger one (a cloned key shows up as a counter that does not increase)."""
+
+    device = models.OneToOneField(MFADevice, on_delete=models.CASCADE, related_name="security_key")
+    credential_id = models.CharField(max_length=1400)  # base64url, as WebAuthn's JSON carries it
+    public_key = models.BinaryField()  # COSE_Key
+    sign_count = models.BigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)

@@ -290,7 +290,9 @@ def list_virtual_mfa_devices(ctx, assignment_status=None, marker=None, max_items
     devices = (
         MFADevice.objects.select_related("account", "user__account")
         .prefetch_related("tags")
-        .filter(account__account_id=ctx.principal.account_id)
+        # Security keys are MFA devices but not virtual ones: AWS lists them only in
+        # ListMFADevices.
+        .filter(account__account_id=ctx.principal.account_id, security_key__isnull=True)
         .order_by("serial_number")
     )
     if assignment_status == "Assigned":

@@ -33,7 +33,7 @@ def test_root_assigns_a_virtual_mfa_device_then_signs_in_with_it(page, alice_acc
     expect(page.get_by_role("heading", name="Select MFA device")).to_be_visible()
     page.get_by_label("Device name", exact=True).fill("root-phone")
     expect(page.get_by_role("radio", name="Authenticator app")).to_be_checked()
-    expect(page.get_by_role("radio", name="Passkey or security key")).to_be_disabled()
+    expect(page.get_by_role("radio", name="Passkey or security key")).to_be_enabled()
     expect(page.get_by_role("radio", name="Hardware TOTP token")).to_be_disabled()
     page.get_by_role("button", name="Next").click()
 
