@@ -216,7 +216,15 @@ def user_detail(request, user_name):
     tab = request.GET.get("tab", "permissions")
     if tab not in TABS:
         tab = "permissions"
-    context = {"user": result["User"], "tab": tab, "nav": "users"}
+    # The summary's "Console access" needs the login profile on every tab, as on AWS.
+    profile, profile_error = run(request, "iam:GetLoginProfile", {"UserName": user_name})
+    context = {
+        "user": result["User"],
+        "tab": tab,
+        "nav": "users",
+        "login_profile": profile["LoginProfile"] if profile else None,
+        "login_profile_error": profile_error if profile_error and profile_error.code != "NoSuchEntity" else None,
+    }
     if tab == "permissions":
         context["attached"], context["attached_error"] = all_pages(
             request, "iam:ListAttachedUserPolicies", "AttachedPolicies", {"UserName": user_name}
@@ -231,11 +239,7 @@ def user_detail(request, user_name):
     elif tab == "tags":
         context["tags"], context["tags_error"] = all_pages(request, "iam:ListUserTags", "Tags", {"UserName": user_name})
     else:
-        profile, profile_error = run(request, "iam:GetLoginProfile", {"UserName": user_name})
-        context["login_profile"] = profile["LoginProfile"] if profile else None
-        context["login_profile_error"] = (
-            profile_error if profile_error and profile_error.code != "NoSuchEntity" else None
-        )
+        context["signin_url"] = _signin_url(request)
         context["password_form"] = ConsolePasswordForm()
         context["delete_form"] = DeleteConfirmForm()
         context["access_keys"], context["access_keys_error"] = access_keys_table(request, user_name)

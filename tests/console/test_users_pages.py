@@ -334,3 +334,11 @@ def test_deleting_a_user_removes_its_mfa_devices_first(root_client, bob, alice, 
     assert response.url == "/iam/users"
     assert not User.objects.filter(pk=bob.pk).exists()
     assert not MFADevice.objects.exists()
+
+
+def test_user_summary_shows_console_access_and_the_alias_sign_in_link(root_client, bob, alice_account):
+    make_user(alice_account, "dave")
+    bob_page = root_client.get("/iam/users/details/bob?tab=security_credentials").content.decode()
+    assert 'data-testid="console-access">Enabled' in bob_page
+    assert "http://testserver/signin?account=alice-lab" in bob_page
+    assert 'data-testid="console-access">Disabled' in root_client.get("/iam/users/details/dave").content.decode()
