@@ -198,6 +198,16 @@ def create_virtual_mfa_device(ctx, virtual_mfa_device_name=None, path=None, tags
     return {"VirtualMFADevice": shape}
 
 
+def _check_code_pair(user_name, serial_number, code1, code2):
+    """EnableMFADevice's and ResyncMFADevice's parameters: a device and two codes."""
+    constraints = Constraints()
+    _check_user_name(constraints, user_name)
+    _check_serial(constraints, serial_number)
+    _check_code(constraints, "authenticationCode1", code1)
+    _check_code(constraints, "authenticationCode2", code2)
+    constraints.check()
+
+
 @operation(
     "iam:EnableMFADevice",
     resource=user_resource,
@@ -205,12 +215,7 @@ def create_virtual_mfa_device(ctx, virtual_mfa_device_name=None, path=None, tags
 )
 def enable_mfa_device(ctx, user_name=None, serial_number=None, authentication_code1=None, authentication_code2=None):
     """EnableMFADevice: assign a free device after two consecutive codes from it."""
-    constraints = Constraints()
-    _check_user_name(constraints, user_name)
-    _check_serial(constraints, serial_number)
-    _check_code(constraints, "authenticationCode1", authentication_code1)
-    _check_code(constraints, "authenticationCode2", authentication_code2)
-    constraints.check()
+    _check_code_pair(user_name, serial_number, authentication_code1, authentication_code2)
     account = account_of(ctx)
     owner = _owner(ctx, account, user_name)
     device = _device(account, serial_number)
@@ -325,12 +330,7 @@ def get_mfa_device(ctx, serial_number=None, user_name=None):
 )
 def resync_mfa_device(ctx, user_name=None, serial_number=None, authentication_code1=None, authentication_code2=None):
     """ResyncMFADevice: two consecutive codes re-measure the device's clock drift."""
-    constraints = Constraints()
-    _check_user_name(constraints, user_name)
-    _check_serial(constraints, serial_number)
-    _check_code(constraints, "authenticationCode1", authentication_code1)
-    _check_code(constraints, "authenticationCode2", authentication_code2)
-    constraints.check()
+    _check_code_pair(user_name, serial_number, authentication_code1, authentication_code2)
     account = account_of(ctx)
     device = _assigned_device(account, _owner(ctx, account, user_name), serial_number)
     if not mfa.verify_code(device, authentication_code2, consecutive_with=authentication_code1):
