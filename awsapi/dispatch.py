@@ -34,7 +34,7 @@ def dispatch(ctx, action, params=None):
         with durable.deferred(), atomic:
             resource_policy = spec.resource_policy(ctx, params) if spec.resource_policy else None
             keys = spec.condition_keys(ctx, params) if spec.condition_keys else None
-            decision = authorize(ctx, action, spec.resource(ctx, params), resource_policy, keys)
+            decision = authorize(ctx, spec.authorized_as, spec.resource(ctx, params), resource_policy, keys)
             if not decision.allowed:
                 raise AccessDenied(decision.message)
             result = func(ctx, **kwargs)

@@ -18,6 +18,13 @@ class OperationSpec:
     resource_policy: Callable | None = None
     # (ctx, params) -> the action's own condition keys ("sts:ExternalId", ...), or None.
     condition_keys: Callable | None = None
+    # The IAM action policies name, when it differs from the API operation
+    # (S3's ListBuckets is authorized as s3:ListAllMyBuckets).
+    iam_action: str = ""
+
+    @property
+    def authorized_as(self):
+        return self.iam_action or self.action
 
     @property
     def name(self):
@@ -37,6 +44,7 @@ def operation(
     event_source=None,
     resource_policy=None,
     condition_keys=None,
+    iam_action="",
 ):
     service = action.split(":", 1)[0]
 
@@ -49,6 +57,7 @@ def operation(
             secret_params=frozenset(secret_params),
             resource_policy=resource_policy,
             condition_keys=condition_keys,
+            iam_action=iam_action,
         )
         return func
 

@@ -1,6 +1,7 @@
 """Every AWS action iamlab serves, on one screen: service -> action -> operation."""
 
 from iam import operations as iam
+from s3 import operations as s3
 from sts import operations as sts
 
 REGISTRY = {
@@ -115,5 +116,12 @@ REGISTRY = {
         "GetAccessKeyInfo": sts.get_access_key_info,
         "GetCallerIdentity": sts.get_caller_identity,
         "GetSessionToken": sts.get_session_token,
+    },
+    "s3": {
+        "CreateBucket": s3.create_bucket,
+        "DeleteBucket": s3.delete_bucket,
+        "GetBucketLocation": s3.get_bucket_location,
+        "HeadBucket": s3.head_bucket,
+        "ListBuckets": s3.list_buckets,
     },
 }

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "console",
     "iam",
+    "s3",
     "sts",
     "trail",
 ]

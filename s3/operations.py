@@ -1,0 +1,144 @@
+"""S3 actions, one function each, named after the AWS action.
+
+The model: an account's Buckets, whose names are global across the installation as on
+AWS. Objects, bucket policies and ACLs come with the rest of the S3 issue. Path-style
+requests only; the console's own top-level paths are names nobody may take."""
+
+import hashlib
+import ipaddress
+import re
+
+from awsapi.errors import AWSError
+from awsapi.operation import operation
+from console import clock
+from s3.models import Bucket
+
+# The console's top-level pages: a bucket with one of these names could never be
+# reached path-style, so they are taken, as a name someone else owns would be.
+RESERVED_NAMES = frozenset({"signin", "signout", "console", "iam", "cloudtrail", "ec2", "static", "favicon.ico"})
+NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+FORBIDDEN_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+FORBIDDEN_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+class S3Error(AWSError):
+    sender_fault = True
+
+    def __init__(self, code, message, status, bucket=None):
+        super().__init__(message, code=code, status=status)
+        self.details = {"BucketName": bucket} if bucket else {}
+
+
+def invalid_bucket_name(name):
+    return S3Error("InvalidBucketName", "The specified bucket is not valid.", 400, name)
+
+
+def no_such_bucket(name):
+    return S3Error("NoSuchBucket", "The specified bucket does not exist", 404, name)
+
+
+def access_denied():
+    return S3Error("AccessDenied", "Access Denied", 403)
+
+
+def valid_bucket_name(name):
+    """AWS's general purpose bucket naming rules."""
+    if not name or not NAME.fullmatch(name) or ".." in name:
+        return False
+    if name.startswith(FORBIDDEN_PREFIXES) or name.endswith(FORBIDDEN_SUFFIXES):
+        return False
+    try:
+        ipaddress.IPv4Address(name)
+    except ValueError:
+        return True
+    return False
+
+
+def canonical_user_id(account_id):
+    """A stable 64-hex-digit canonical user ID for the account, shaped like AWS's."""
+    return hashlib.sha256(f"iamlab-canonical:{account_id}".encode()).hexdigest()
+
+
+def _bucket_arn(ctx, params):
+    return f"arn:aws:s3:::{params.get('Bucket') or ''}"
+
+
+def _own_bucket(ctx, name):
+    bucket = Bucket.objects.select_related("account").filter(name=name or "").first()
+    if bucket is None:
+        raise no_such_bucket(name)
+    if bucket.account.account_id != ctx.principal.account_id:
+        # Another account's bucket: cross-account access needs its bucket policy, which
+        # arrives with bucket policies.
+        raise access_denied()
+    return bucket
+
+
+@operation("s3:ListBuckets", iam_action="s3:ListAllMyBuckets", read_only=True)
+def list_buckets(ctx, max_buckets=None, continuation_token=None, prefix=None, bucket_region=None):
+    """ListBuckets: the caller's account's buckets."""
+    buckets = Bucket.objects.filter(account__account_id=ctx.principal.account_id).order_by("name")
+    if prefix:
+        buckets = buckets.filter(name__startswith=prefix)
+    if bucket_region:
+        buckets = buckets.filter(region=bucket_region)
+    return {
+        "Buckets": [
+            {"Name": b.name, "CreationDate": b.create_date, "BucketRegion": b.region} for b in buckets
+        ],
+        "Owner": {"ID": canonical_user_id(ctx.principal.account_id)},
+    }
+
+
+@operation("s3:CreateBucket", resource=_bucket_arn)
+def create_bucket(ctx, bucket=None, create_bucket_configuration=None, **_acl_and_ownership):
+    """CreateBucket: AWS's naming rules; names are unique across the installation."""
+    if not valid_bucket_name(bucket):
+        raise invalid_bucket_name(bucket)
+    existing = Bucket.objects.select_related("account").filter(name=bucket).first()
+    if existing is not None and existing.account.account_id == ctx.principal.account_id:
+        raise S3Error(
+            "BucketAlreadyOwnedByYou",
+            "Your previous request to create the named bucket succeeded and you already own it.",
+            409,
+            bucket,
+        )
+    if existing is not None or bucket in RESERVED_NAMES:
+        raise S3Error(
+            "BucketAlreadyExists",
+            "The requested bucket name is not available. The bucket namespace is shared by all users of the "
+            "system. Please select a different name and try again.",
+            409,
+            bucket,
+        )
+    region = (create_bucket_configuration or {}).get("LocationConstraint") or ctx.region
+    from iam.models import Account
+
+    Bucket.objects.create(
+        account=Account.objects.get(account_id=ctx.principal.account_id),
+        name=bucket,
+        region=region,
+        create_date=clock.now(),
+    )
+    return {"Location": f"/{bucket}", "BucketArn": f"arn:aws:s3:::{bucket}"}
+
+
+@operation("s3:HeadBucket", iam_action="s3:ListBucket", resource=_bucket_arn, read_only=True)
+def head_bucket(ctx, bucket=None, expected_bucket_owner=None):
+    """HeadBucket: whether the bucket exists and the caller may use it."""
+    found = _own_bucket(ctx, bucket)
+    return {"BucketRegion": found.region, "BucketArn": found.arn}
+
+
+@operation("s3:GetBucketLocation", resource=_bucket_arn, read_only=True)
+def get_bucket_location(ctx, bucket=None, expected_bucket_owner=None):
+    """GetBucketLocation: us-east-1 reads as an empty constraint, as on AWS."""
+    found = _own_bucket(ctx, bucket)
+    return {"LocationConstraint": "" if found.region == "us-east-1" else found.region}
+
+
+@operation("s3:DeleteBucket", resource=_bucket_arn)
+def delete_bucket(ctx, bucket=None, expected_bucket_owner=None):
+    """DeleteBucket."""
+    _own_bucket(ctx, bucket).delete()
+    return {}
