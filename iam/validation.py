@@ -45,6 +45,10 @@ class Constraints:
             shown = value if shown is None else shown
             self._fail(member, shown, f"Member must satisfy regular expression pattern: {regex.pattern}")
 
+    def enum(self, member, value, allowed):
+        if value is not None and value not in allowed:
+            self._fail(member, value, f"Member must satisfy enum value set: [{', '.join(allowed)}]")
+
     def required(self, member, value):
         if value is None:
             # AWS prints a missing value as a bare null, without the quotes of a value.

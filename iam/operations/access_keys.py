@@ -87,11 +87,7 @@ def update_access_key(ctx, access_key_id=None, status=None, user_name=None):
     constraints = Constraints()
     _check_key_id(constraints, access_key_id)
     constraints.required("status", status)
-    if status is not None and status not in ("Active", "Inactive", "Expired"):
-        constraints.failures.append(
-            f"Value '{status}' at 'status' failed to satisfy constraint: "
-            "Member must satisfy enum value set: [Active, Inactive, Expired]"
-        )
+    constraints.enum("status", status, ("Active", "Inactive", "Expired"))
     constraints.check()
     account = account_of(ctx)
     key = _key(account, _owner(ctx, account, user_name), access_key_id)

@@ -267,11 +267,7 @@ def get_account_authorization_details(ctx, filter=None, max_items=None, marker=N
     paged as one sequence."""
     constraints = Constraints()
     for index, value in enumerate(filter or [], start=1):
-        if value not in ENTITY_TYPES:
-            constraints.failures.append(
-                f"Value '{value}' at 'filter.{index}.member' failed to satisfy constraint: "
-                f"Member must satisfy enum value set: [{', '.join(ENTITY_TYPES)}]"
-            )
+        constraints.enum(f"filter.{index}.member", value, ENTITY_TYPES)
     constraints.check()
     wants = set(filter or ENTITY_TYPES)
     account = account_of(ctx)

@@ -285,13 +285,9 @@ def list_mfa_devices(ctx, user_name=None, marker=None, max_items=None):
 @operation("iam:ListVirtualMFADevices", read_only=True)
 def list_virtual_mfa_devices(ctx, assignment_status=None, marker=None, max_items=None):
     """ListVirtualMFADevices: the account's virtual devices, with their users."""
-    if assignment_status is not None and assignment_status not in ASSIGNMENT_STATUSES:
-        constraints = Constraints()
-        constraints.failures.append(
-            f"Value '{assignment_status}' at 'assignmentStatus' failed to satisfy constraint: "
-            "Member must satisfy enum value set: [Assigned, Unassigned, Any]"
-        )
-        constraints.check()
+    constraints = Constraints()
+    constraints.enum("assignmentStatus", assignment_status, ASSIGNMENT_STATUSES)
+    constraints.check()
     devices = (
         MFADevice.objects.select_related("account", "user__account")
         .prefetch_related("tags")

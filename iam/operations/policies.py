@@ -162,16 +162,8 @@ def list_policies(
 ):
     """ListPolicies: AWS managed and customer managed, filtered."""
     constraints = Constraints()
-    if scope is not None and scope not in SCOPES:
-        constraints.failures.append(
-            f"Value '{scope}' at 'scope' failed to satisfy constraint: "
-            f"Member must satisfy enum value set: [{', '.join(SCOPES)}]"
-        )
-    if policy_usage_filter is not None and policy_usage_filter not in USAGES:
-        constraints.failures.append(
-            f"Value '{policy_usage_filter}' at 'policyUsageFilter' failed to satisfy constraint: "
-            f"Member must satisfy enum value set: [{', '.join(USAGES)}]"
-        )
+    constraints.enum("scope", scope, SCOPES)
+    constraints.enum("policyUsageFilter", policy_usage_filter, USAGES)
     constraints.length("pathPrefix", path_prefix, 1, 512)
     constraints.pattern("pathPrefix", path_prefix, POLICY_PATH)
     constraints.check()
@@ -321,16 +313,8 @@ def list_entities_for_policy(
 ):
     """ListEntitiesForPolicy: the users, groups and roles of this account using it."""
     constraints = Constraints()
-    if entity_filter is not None and entity_filter not in ENTITY_FILTERS:
-        constraints.failures.append(
-            f"Value '{entity_filter}' at 'entityFilter' failed to satisfy constraint: "
-            f"Member must satisfy enum value set: [{', '.join(ENTITY_FILTERS)}]"
-        )
-    if policy_usage_filter is not None and policy_usage_filter not in USAGES:
-        constraints.failures.append(
-            f"Value '{policy_usage_filter}' at 'policyUsageFilter' failed to satisfy constraint: "
-            f"Member must satisfy enum value set: [{', '.join(USAGES)}]"
-        )
+    constraints.enum("entityFilter", entity_filter, ENTITY_FILTERS)
+    constraints.enum("policyUsageFilter", policy_usage_filter, USAGES)
     constraints.check()
     if path_prefix is not None:
         check_path_prefix(path_prefix)

@@ -176,11 +176,7 @@ def _context(context_entries):
         name = entry.get("ContextKeyName")
         kind = entry.get("ContextKeyType")
         constraints.length(f"contextEntries.{index}.member.contextKeyName", name, 5, 256)
-        if kind is not None and kind not in CONTEXT_KEY_TYPES:
-            constraints.failures.append(
-                f"Value '{kind}' at 'contextEntries.{index}.member.contextKeyType' failed to satisfy constraint: "
-                f"Member must satisfy enum value set: [{', '.join(CONTEXT_KEY_TYPES)}]"
-            )
+        constraints.enum(f"contextEntries.{index}.member.contextKeyType", kind, CONTEXT_KEY_TYPES)
         if not name:
             continue
         values = list(entry.get("ContextKeyValues") or [])

@@ -255,3 +255,18 @@ def test_patterns_are_the_aws_model_patterns():
     assert PATH.pattern == r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)"
     assert ACCOUNT_ALIAS.pattern == r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$"
     assert PASSWORD.pattern == r"[\u0009\u000A\u000D\u0020-\u00FF]+"
+
+
+def test_enum_reports_aws_value_set_and_accepts_members_and_absence():
+    ok = Constraints()
+    ok.enum("status", "Active", ("Active", "Inactive"))
+    ok.enum("status", None, ("Active", "Inactive"))
+    ok.check()
+    bad = Constraints()
+    bad.enum("status", "Paused", ("Active", "Inactive"))
+    with pytest.raises(ValidationError) as error:
+        bad.check()
+    assert error.value.message == (
+        "1 validation error detected: Value 'Paused' at 'status' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [Active, Inactive]"
+    )
