@@ -52,7 +52,7 @@ def _iso(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def condition_context(ctx, caller):
+def condition_context(ctx, caller, session=None):
     """The global condition keys AWS sets for a request by an IAM user or a role session."""
     now = clock.now()
     context = {
@@ -79,11 +79,9 @@ def condition_context(ctx, caller):
         context["aws:username"] = caller.user_name
     for key, value in caller.tags.values_list("key", "value"):
         context[f"aws:PrincipalTag/{key}"] = value
-    if ctx.principal.is_role_session:
+    if session is not None:
         # Session tags override the role's tags with the same key.
-        from sts.models import Session
-
-        for tag in Session.objects.get(pk=ctx.principal.session_pk).tags:
+        for tag in session.tags:
             context[f"aws:PrincipalTag/{tag['Key']}"] = tag["Value"]
     return context
 
@@ -100,17 +98,21 @@ def _caller(ctx):
     return User.objects.select_related("account").get(pk=principal.user_pk)
 
 
-def _session_policies(ctx):
+def _role_session(ctx):
+    """The role session a request was signed with (its tags and session policies), or None."""
     if not ctx.principal.is_role_session:
         return None
     from sts.models import Session
+
+    return Session.objects.select_related("account").get(pk=ctx.principal.session_pk)
+
+
+def _session_policies(session):
+    if session is None or not (session.session_policy or session.session_policy_arns):
+        return None
     from sts.operations import session_policy_documents
 
-    session = Session.objects.select_related("account").get(pk=ctx.principal.session_pk)
-    documents = session_policy_documents(session)
-    if not session.session_policy and not session.session_policy_arns:
-        return None
-    return _compiled(documents, "identity")
+    return _compiled(session_policy_documents(session), "identity")
 
 
 
@@ -145,7 +147,8 @@ def authorize(ctx, action, resource, resource_policy=None, condition_keys=None):
     if resource_policy:
         kind = "trust" if action.lower().startswith("sts:assumerole") else "resource"
         resource_policies = _compiled(resource_policy, kind)
-    context = condition_context(ctx, caller)
+    session = _role_session(ctx)
+    context = condition_context(ctx, caller, session)
     context.update({key: value for key, value in (condition_keys or {}).items() if value is not None})
     request = Request(
         action=action,
@@ -161,7 +164,7 @@ def authorize(ctx, action, resource, resource_policy=None, condition_keys=None):
         identity_policies=identity,
         resource_policy=resource_policies,
         boundary_policies=None if boundary is None else _compiled([boundary], "boundary"),
-        session_policies=_session_policies(ctx),
+        session_policies=_session_policies(session),
     )
     if decision.allowed:
         return Decision(True, detail=decision)

@@ -203,3 +203,24 @@ def test_access_key_info_names_the_keys_account(alice, bob):
     assert dispatch(alice, "sts:GetAccessKeyInfo", {"AccessKeyId": key_id}) == {"Account": ACCOUNT}
     with pytest.raises(AWSError):
         dispatch(alice, "sts:GetAccessKeyInfo", {"AccessKeyId": "AKIAAAAAAAAAAAAAAAAA"})
+
+
+def test_session_tags_are_principal_tags_and_the_session_is_read_once(bob_ctx, admin_role, alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin_role(trust(BOB))
+    dispatch(alice, "iam:UpdateAssumeRolePolicy", {"RoleName": "admin", "PolicyDocument": document({
+        "Effect": "Allow", "Principal": {"AWS": BOB}, "Action": ["sts:AssumeRole", "sts:TagSession"]})})
+    dispatch(alice, "iam:PutRolePolicy", {"RoleName": "admin", "PolicyName": "TeamOnly", "PolicyDocument": document({
+        "Effect": "Deny", "Action": "iam:ListUsers", "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:PrincipalTag/team": "blue"}}})})
+    blue = role_ctx(dispatch(bob_ctx, "sts:AssumeRole", {
+        "RoleArn": ROLE, "RoleSessionName": "s1", "Tags": [{"Key": "team", "Value": "blue"}]}))
+    red = role_ctx(dispatch(bob_ctx, "sts:AssumeRole", {
+        "RoleArn": ROLE, "RoleSessionName": "s2", "Tags": [{"Key": "team", "Value": "red"}]}))
+    with CaptureQueriesContext(connection) as captured:
+        assert dispatch(blue, "iam:ListUsers")["Users"]
+    assert sum('"sts_session"' in q["sql"] for q in captured.captured_queries) == 1
+    with pytest.raises(AccessDenied):
+        dispatch(red, "iam:ListUsers")
