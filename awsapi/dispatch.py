@@ -44,7 +44,6 @@ def dispatch(ctx, action, params=None):
         # The failed transaction rolled back whatever the operation did; the event of
         # the attempt is written on its own.
         record.api_call(ctx, spec, params, None, error=error)
-        error._dispatched = True  # audited: the API door must not record it again
         raise
     except Exception:
         # A defect, not a client error: the call is still audited, without the

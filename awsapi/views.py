@@ -113,16 +113,18 @@ def api(request):
             operation_for(f"{service}:{operation}")
         except KeyError:
             raise InvalidAction(f"The action {operation} is not valid for this web service.") from None
-        result = dispatch(ctx, f"{service}:{operation}", params)
+        try:
+            result = dispatch(ctx, f"{service}:{operation}", params)
+        except AWSError as error:  # the dispatcher has recorded its event already
+            return _error(service, error, request_id, request.method)
         credentials.record_use(signer, service, credential.region)
         status, out_headers, out_body = protocol.serialize_response(service, operation, result, request_id)
         return _response(service, status, out_headers, out_body, request_id)
     except sigv4.SigV4Error as error:
         _audit_refusal(ctx, service, operation, error)
         return _error(service, _as_aws_error(error), request_id, request.method)
-    except AWSError as error:
-        if ctx is not None and operation is not None and not _dispatched(error):
-            _audit_refusal(ctx, service, operation, error)
+    except AWSError as error:  # refused before dispatch
+        _audit_refusal(ctx, service, operation, error)
         return _error(service, error, request_id, request.method)
     except RequestDataTooBig:
         error = AWSError("Request body is too large.", code="RequestEntityTooLarge", status=413)
@@ -141,10 +143,6 @@ def _as_aws_error(error):
     converted.sender_fault = error.status < 500
     converted.details = dict(error.details)
     return converted
-
-
-def _dispatched(error):
-    return getattr(error, "_dispatched", False)
 
 
 def _audit_refusal(ctx, service, operation, error):
