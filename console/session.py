@@ -11,6 +11,7 @@ expiring after MFA_PENDING_SECONDS, under its own key in a fresh session."""
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.urls import reverse
 from django.core import signing
 
 from awsapi.context import RequestContext
@@ -111,6 +112,20 @@ def principal_of(data):
         return root_principal(account) if account else None
     user = User.objects.select_related("account").filter(pk=data["user_pk"]).first()
     return user_principal(user) if user else None
+
+
+def current_account(request):
+    """The signed-in principal's Account, read once per request."""
+    if not hasattr(request, "_iamlab_account"):
+        request._iamlab_account = Account.objects.get(account_id=request.principal.account_id)
+    return request._iamlab_account
+
+
+def signin_url(request):
+    """The account's console sign-in URL for IAM users (AWS's
+    https://<alias>.signin.aws.amazon.com/console), with the alias when there is one."""
+    account = current_account(request)
+    return request.build_absolute_uri(reverse("signin") + f"?account={account.alias or account.account_id}")
 
 
 def client_ip(request):

@@ -220,7 +220,7 @@ def change_password_required(request):
             session.password_change_done(request)
             messages.success(request, "Your password has been changed.")
             return redirect(target)
-    account = Account.objects.get(account_id=request.principal.account_id)
+    account = session.current_account(request)
     return render(
         request,
         "console/change_password_required.html",

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
@@ -8,35 +7,26 @@ from awsapi.dispatch import dispatch
 from awsapi.errors import AccessDenied, AWSError, NoSuchEntity
 from console.actions import run
 from console.forms import ChangePasswordForm
-from console.session import request_context
+from console.session import current_account, request_context, signin_url
 from iam.forms import PasswordPolicyForm, initial_from_policy
-from iam.models import Account
 from iam.views_access_keys import access_key_urls, access_keys_table
 from iam.views_mfa import mfa_devices_table, mfa_urls
 
 
-def _account(request):
-    return Account.objects.get(account_id=request.principal.account_id)
-
-
-def _signin_url(request, account):
-    return request.build_absolute_uri(reverse("signin") + f"?account={account.alias or account.account_id}")
-
-
 def dashboard(request):
     """IAM dashboard: the account's sign-in URL for IAM users and security recommendations."""
-    account = _account(request)
+    account = current_account(request)
     return render(
         request,
         "iam/dashboard.html",
-        {"account": account, "signin_url": _signin_url(request, account), "nav": "dashboard"},
+        {"account": account, "signin_url": signin_url(request), "nav": "dashboard"},
     )
 
 
 @require_http_methods(["POST"])
 def account_alias(request):
     """IAM dashboard → AWS Account → Account Alias: create (or replace) or delete it."""
-    account = _account(request)
+    account = current_account(request)
     if request.POST.get("operation") == "delete":
         _, error = run(request, "iam:DeleteAccountAlias", {"AccountAlias": account.alias or ""})
         success = "Account alias deleted."
@@ -127,7 +117,7 @@ def security_credentials(request):
         "iam/security_credentials.html",
         {
             "form": form,
-            "account": _account(request),
+            "account": current_account(request),
             "access_keys": access_keys,
             "access_keys_error": access_keys_error,
             **access_key_urls(None),

@@ -33,9 +33,9 @@ from django.views.decorators.http import require_http_methods
 
 from awsapi.errors import AWSError
 from console.actions import run
-from console.session import request_context
+from console.session import current_account, request_context
 from iam import mfa, webauthn
-from iam.models import Account, User
+from iam.models import User
 from iam.validation import USER_NAME, Constraints
 from iam.views_access_keys import credentials_url
 
@@ -169,7 +169,7 @@ def _set_up_page(request, user_name, form, device=None, status=200):
     context = _context(request, user_name, form=form)
     if device is not None:
         seed = _seed_text(device["Base32StringSeed"])
-        account = Account.objects.get(account_id=request.principal.account_id)
+        account = current_account(request)
         name = user_name or ("root" if request.principal.is_root else request.principal.user_name)
         uri = mfa.otpauth_uri(seed, name, account.alias or account.account_id)
         # qrcode's own SVG: presentation attributes only, no script or style.
@@ -225,7 +225,7 @@ def _enable(request, user_name):
 
 def _key_owner(request, user_name):
     """(account, user or None for root) whose key is being set up."""
-    account = Account.objects.get(account_id=request.principal.account_id)
+    account = current_account(request)
     name = user_name or (None if request.principal.is_root else request.principal.user_name)
     user = User.objects.filter(account=account, user_name_key=name.lower()).first() if name else None
     return account, user

@@ -14,11 +14,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from console.actions import run
+from console.session import current_account, signin_url
 from iam.forms_users import ConsolePasswordForm, CreateUserForm, DeleteConfirmForm
 from iam.listing import all_pages, paginate
 from iam.views_access_keys import access_key_urls, access_keys_table
 from iam.views_mfa import mfa_devices_table, mfa_urls
-from iam.models import AccessKey, Account, MFADevice, User
+from iam.models import AccessKey, MFADevice, User
 from iam.operations import password_problems
 from iam.passwords import generate_password
 
@@ -106,11 +107,6 @@ def _copied_permissions(request, source):
     }, None
 
 
-def _signin_url(request):
-    account = Account.objects.get(account_id=request.principal.account_id)
-    return request.build_absolute_uri(reverse("signin") + f"?account={account.alias or account.account_id}")
-
-
 def _create(request, data):
     """Run the AWS calls the console makes for the wizard, stopping at the first refusal
     of CreateUser (nothing is created) and reporting any later step that fails."""
@@ -177,7 +173,7 @@ def create_user(request):
                 {
                     "user": created["user"],
                     "password": created["password"],
-                    "signin_url": _signin_url(request),
+                    "signin_url": signin_url(request),
                     "nav": "users",
                 },
             )
@@ -195,7 +191,7 @@ def _custom_password_ok(request, form):
     data = form.cleaned_data
     if not (data["console_access"] and data["password_type"] == "custom"):
         return True
-    account = Account.objects.get(account_id=request.principal.account_id)
+    account = current_account(request)
     problems = password_problems(account, data["custom_password"])
     if problems:
         form.add_error("custom_password", "Password does not conform to the account password policy: " + "; ".join(problems) + ".")
@@ -239,7 +235,7 @@ def user_detail(request, user_name):
     elif tab == "tags":
         context["tags"], context["tags_error"] = all_pages(request, "iam:ListUserTags", "Tags", {"UserName": user_name})
     else:
-        context["signin_url"] = _signin_url(request)
+        context["signin_url"] = signin_url(request)
         context["password_form"] = ConsolePasswordForm()
         context["delete_form"] = DeleteConfirmForm()
         context["access_keys"], context["access_keys_error"] = access_keys_table(request, user_name)
@@ -277,7 +273,7 @@ def console_access(request, user_name):
                 {
                     "user": {"UserName": user_name},
                     "password": password,
-                    "signin_url": _signin_url(request),
+                    "signin_url": signin_url(request),
                     "nav": "users",
                     "reset": data["operation"] == "reset",
                 },
