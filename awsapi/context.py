@@ -1,13 +1,14 @@
 """Who is calling and from where: what every operation, authorization decision and
 trail event needs to know about a request, whichever door it came through."""
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
 @dataclass(frozen=True)
 class Principal:
-    type: str  # CloudTrail's userIdentity.type: "Root" or "IAMUser"
+    type: str  # CloudTrail's userIdentity.type: "Root", "IAMUser", "AssumedRole", "AWSAccount"
     account_id: str
     arn: str
     principal_id: str  # the account ID for root, the user's unique ID (AIDA...) for a user
@@ -31,6 +32,16 @@ class Principal:
     def is_role_session(self):
         return self.type == "AssumedRole"
 
+    @property
+    def is_anonymous(self):
+        return self.account_id == ANONYMOUS_ACCOUNT
+
+
+# An unsigned S3 request: CloudTrail's identity for it is an "AWSAccount" whose
+# accountId is "anonymous"; only a bucket policy or ACL open to everyone lets it in.
+ANONYMOUS_ACCOUNT = "anonymous"
+ANONYMOUS = Principal(type="AWSAccount", account_id=ANONYMOUS_ACCOUNT, arn="", principal_id="")
+
 
 @dataclass(frozen=True)
 class RequestContext:
@@ -49,3 +60,6 @@ class RequestContext:
     # Set for the forced "Change password" step after signing in with a password that
     # must be reset or has expired: AWS lets that user change it without a policy.
     password_change_required: bool = False
+    # CloudTrail's requestID: the API door passes the x-amzn-RequestId it answers with;
+    # a console action gets its own.
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))

@@ -22,6 +22,14 @@ def operation_for(action):
     return REGISTRY[service][name]
 
 
+def _authorize(ctx, spec, params):
+    if spec.authorizer is not None:
+        return spec.authorizer(ctx, spec, params)
+    resource_policy = spec.resource_policy(ctx, params) if spec.resource_policy else None
+    keys = spec.condition_keys(ctx, params) if spec.condition_keys else None
+    return authorize(ctx, spec.authorized_as, spec.resource(ctx, params), resource_policy, keys)
+
+
 def dispatch(ctx, action, params=None):
     params = params or {}
     func = operation_for(action)
@@ -32,9 +40,7 @@ def dispatch(ctx, action, params=None):
     atomic = nullcontext() if spec.read_only else transaction.atomic()
     try:
         with durable.deferred(), atomic:
-            resource_policy = spec.resource_policy(ctx, params) if spec.resource_policy else None
-            keys = spec.condition_keys(ctx, params) if spec.condition_keys else None
-            decision = authorize(ctx, spec.authorized_as, spec.resource(ctx, params), resource_policy, keys)
+            decision = _authorize(ctx, spec, params)
             if not decision.allowed:
                 raise AccessDenied(decision.message)
             result = func(ctx, **kwargs)

@@ -21,6 +21,11 @@ class OperationSpec:
     # The IAM action policies name, when it differs from the API operation
     # (S3's ListBuckets is authorized as s3:ListAllMyBuckets).
     iam_action: str = ""
+    # (ctx, spec, params) -> iam.authorization.Decision, for a service whose evaluation
+    # is its own (S3: bucket policies, ACLs, Block Public Access, anonymous callers).
+    authorizer: Callable | None = None
+    # S3 object-level actions are CloudTrail data events, not management events.
+    data_event: bool = False
 
     @property
     def authorized_as(self):
@@ -45,6 +50,8 @@ def operation(
     resource_policy=None,
     condition_keys=None,
     iam_action="",
+    authorizer=None,
+    data_event=False,
 ):
     service = action.split(":", 1)[0]
 
@@ -58,6 +65,8 @@ def operation(
             resource_policy=resource_policy,
             condition_keys=condition_keys,
             iam_action=iam_action,
+            authorizer=authorizer,
+            data_event=data_event,
         )
         return func
 

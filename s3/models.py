@@ -3,6 +3,18 @@ from django.db import models
 from iam.models import Account
 
 
+class KeyField(models.TextField):
+    """An object key: up to 1,024 bytes of UTF-8, ordered by its bytes as S3 lists keys.
+    SQLite compares text bytewise already; PostgreSQL needs the "C" collation for it
+    (its default collation would sort "B" after "a")."""
+
+    def db_parameters(self, connection):
+        parameters = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            parameters["collation"] = "C"
+        return parameters
+
+
 class Bucket(models.Model):
     """An S3 bucket. Names are global across the installation, as on AWS."""
 
@@ -14,3 +26,65 @@ class Bucket(models.Model):
     @property
     def arn(self):
         return f"arn:aws:s3:::{self.name}"
+
+
+class Object(models.Model):
+    """The current version of one key. Its bytes live in a file under the var dir
+    (``blob``), written completely and verified before this row points at it."""
+
+    bucket = models.ForeignKey(Bucket, on_delete=models.CASCADE, related_name="objects")
+    key = KeyField()
+    size = models.BigIntegerField()
+    etag = models.CharField(max_length=64)  # without the quotes S3 puts around it
+    last_modified = models.DateTimeField()
+    # The account that wrote the object (its owner unless the bucket enforces ownership).
+    owner_account_id = models.CharField(max_length=12)
+    content_type = models.CharField(max_length=1024, default="binary/octet-stream")
+    # Content-Encoding, Content-Disposition, Cache-Control, Content-Language, Expires as sent.
+    system_metadata = models.JSONField(default=dict)
+    metadata = models.JSONField(default=dict)  # x-amz-meta-*
+    # The additional checksum S3 stored for the object ("CRC32", base64 value), if any.
+    checksum_algorithm = models.CharField(max_length=16, blank=True)
+    checksum_value = models.CharField(max_length=128, blank=True)
+    checksum_type = models.CharField(max_length=16, blank=True)  # FULL_OBJECT or COMPOSITE
+    parts_count = models.IntegerField(null=True)
+    blob = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bucket", "key"], name="s3_object_key")]
+
+    @property
+    def arn(self):
+        return f"arn:aws:s3:::{self.bucket.name}/{self.key}"
+
+
+class MultipartUpload(models.Model):
+    upload_id = models.CharField(max_length=128, unique=True)
+    bucket = models.ForeignKey(Bucket, on_delete=models.CASCADE, related_name="uploads")
+    key = KeyField()
+    initiated = models.DateTimeField()
+    # Who started it: ListMultipartUploads shows them as Initiator and Owner.
+    initiator_arn = models.CharField(max_length=2048)
+    initiator_id = models.CharField(max_length=128)
+    owner_account_id = models.CharField(max_length=12)
+    content_type = models.CharField(max_length=1024, default="binary/octet-stream")
+    system_metadata = models.JSONField(default=dict)
+    metadata = models.JSONField(default=dict)
+    checksum_algorithm = models.CharField(max_length=16, blank=True)
+    checksum_type = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["bucket", "key", "initiated"])]
+
+
+class Part(models.Model):
+    upload = models.ForeignKey(MultipartUpload, on_delete=models.CASCADE, related_name="parts")
+    part_number = models.IntegerField()
+    size = models.BigIntegerField()
+    etag = models.CharField(max_length=32)  # the part's MD5, hex; the object's ETag is built from them
+    last_modified = models.DateTimeField()
+    checksum_value = models.CharField(max_length=128, blank=True)
+    blob = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["upload", "part_number"], name="s3_part_number")]

@@ -1,44 +1,25 @@
 """S3 actions, one function each, named after the AWS action.
 
-The model: an account's Buckets, whose names are global across the installation as on
-AWS. Objects, bucket policies and ACLs come with the rest of the S3 issue. Path-style
-requests only; the console's own top-level paths are names nobody may take."""
+Buckets: names are global across the installation as on AWS. Path-style requests only;
+the console's own top-level paths are names nobody may take."""
 
 import hashlib
 import ipaddress
 import re
 
-from awsapi.errors import AWSError
-from awsapi.operation import operation
 from console import clock
+from s3.errors import S3Error, invalid_bucket_name
 from s3.models import Bucket
+from s3.operations.common import bucket_arn, find_bucket, s3_operation
 
 # The console's top-level pages: a bucket with one of these names could never be
 # reached path-style, so they are taken, as a name someone else owns would be.
-RESERVED_NAMES = frozenset({"signin", "signout", "console", "iam", "cloudtrail", "ec2", "static", "favicon.ico"})
+RESERVED_NAMES = frozenset(
+    {"signin", "signout", "console", "iam", "cloudtrail", "ec2", "s3", "billing", "static", "favicon.ico"}
+)
 NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 FORBIDDEN_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 FORBIDDEN_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
-
-
-class S3Error(AWSError):
-    sender_fault = True
-
-    def __init__(self, code, message, status, bucket=None):
-        super().__init__(message, code=code, status=status)
-        self.details = {"BucketName": bucket} if bucket else {}
-
-
-def invalid_bucket_name(name):
-    return S3Error("InvalidBucketName", "The specified bucket is not valid.", 400, name)
-
-
-def no_such_bucket(name):
-    return S3Error("NoSuchBucket", "The specified bucket does not exist", 404, name)
-
-
-def access_denied():
-    return S3Error("AccessDenied", "Access Denied", 403)
 
 
 def valid_bucket_name(name):
@@ -59,22 +40,7 @@ def canonical_user_id(account_id):
     return hashlib.sha256(f"iamlab-canonical:{account_id}".encode()).hexdigest()
 
 
-def _bucket_arn(ctx, params):
-    return f"arn:aws:s3:::{params.get('Bucket') or ''}"
-
-
-def _own_bucket(ctx, name):
-    bucket = Bucket.objects.select_related("account").filter(name=name or "").first()
-    if bucket is None:
-        raise no_such_bucket(name)
-    if bucket.account.account_id != ctx.principal.account_id:
-        # Another account's bucket: cross-account access needs its bucket policy, which
-        # arrives with bucket policies.
-        raise access_denied()
-    return bucket
-
-
-@operation("s3:ListBuckets", iam_action="s3:ListAllMyBuckets", read_only=True)
+@s3_operation("s3:ListBuckets", iam_action="s3:ListAllMyBuckets", read_only=True)
 def list_buckets(ctx, max_buckets=None, continuation_token=None, prefix=None, bucket_region=None):
     """ListBuckets: the caller's account's buckets."""
     buckets = Bucket.objects.filter(account__account_id=ctx.principal.account_id).order_by("name")
@@ -90,7 +56,7 @@ def list_buckets(ctx, max_buckets=None, continuation_token=None, prefix=None, bu
     }
 
 
-@operation("s3:CreateBucket", resource=_bucket_arn)
+@s3_operation("s3:CreateBucket", resource=bucket_arn)
 def create_bucket(ctx, bucket=None, create_bucket_configuration=None, **_acl_and_ownership):
     """CreateBucket: AWS's naming rules; names are unique across the installation."""
     if not valid_bucket_name(bucket):
@@ -123,22 +89,22 @@ def create_bucket(ctx, bucket=None, create_bucket_configuration=None, **_acl_and
     return {"Location": f"/{bucket}", "BucketArn": f"arn:aws:s3:::{bucket}"}
 
 
-@operation("s3:HeadBucket", iam_action="s3:ListBucket", resource=_bucket_arn, read_only=True)
+@s3_operation("s3:HeadBucket", iam_action="s3:ListBucket", resource=bucket_arn, read_only=True)
 def head_bucket(ctx, bucket=None, expected_bucket_owner=None):
     """HeadBucket: whether the bucket exists and the caller may use it."""
-    found = _own_bucket(ctx, bucket)
+    found = find_bucket(bucket)
     return {"BucketRegion": found.region, "BucketArn": found.arn}
 
 
-@operation("s3:GetBucketLocation", resource=_bucket_arn, read_only=True)
+@s3_operation("s3:GetBucketLocation", resource=bucket_arn, read_only=True)
 def get_bucket_location(ctx, bucket=None, expected_bucket_owner=None):
     """GetBucketLocation: us-east-1 reads as an empty constraint, as on AWS."""
-    found = _own_bucket(ctx, bucket)
+    found = find_bucket(bucket)
     return {"LocationConstraint": "" if found.region == "us-east-1" else found.region}
 
 
-@operation("s3:DeleteBucket", resource=_bucket_arn)
+@s3_operation("s3:DeleteBucket", resource=bucket_arn)
 def delete_bucket(ctx, bucket=None, expected_bucket_owner=None):
     """DeleteBucket."""
-    _own_bucket(ctx, bucket).delete()
+    find_bucket(bucket).delete()
     return {}
