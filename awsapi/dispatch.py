@@ -30,6 +30,11 @@ def _authorize(ctx, spec, params):
     return authorize(ctx, spec.authorized_as, spec.resource(ctx, params), resource_policy, keys)
 
 
+def _require(decision):
+    if not decision.allowed:
+        raise AccessDenied(decision.message)
+
+
 def dispatch(ctx, action, params=None):
     params = params or {}
     func = operation_for(action)
@@ -38,13 +43,21 @@ def dispatch(ctx, action, params=None):
     # A read-only action changes nothing, so its one event INSERT needs no surrounding
     # transaction; an action that writes commits its change and its event together.
     atomic = nullcontext() if spec.read_only else transaction.atomic()
+    cleanup = None
     try:
-        with durable.deferred(), atomic:
-            decision = _authorize(ctx, spec, params)
-            if not decision.allowed:
-                raise AccessDenied(decision.message)
-            result = func(ctx, **kwargs)
-            record.api_call(ctx, spec, params, result)
+        with durable.deferred():
+            authorized = False
+            if spec.prepare is not None:
+                # An upload is authorized before its body is read, and read before the
+                # transaction that stores it.
+                _require(_authorize(ctx, spec, params))
+                authorized = True
+                kwargs, cleanup = spec.prepare(ctx, kwargs)
+            with atomic:
+                if not authorized:
+                    _require(_authorize(ctx, spec, params))
+                result = func(ctx, **kwargs)
+                record.api_call(ctx, spec, params, result)
         return result
     except AWSError as error:
         # The failed transaction rolled back whatever the operation did; the event of
@@ -56,3 +69,6 @@ def dispatch(ctx, action, params=None):
         # exception's text (it may quote data), and the door answers with a 500.
         record.api_call(ctx, spec, params, None, error=InternalFailure("An internal error occurred."))
         raise
+    finally:
+        if cleanup is not None:
+            cleanup()

@@ -1,9 +1,12 @@
 """Routes AWS API requests to the API door before sessions, CSRF and the console see
 them (DESIGN.md, "The wire"): a request is an API call when it carries a SigV4
 Authorization header or X-Amz-Credential query parameter, an X-Amz-Target header, or is
-a form POST to / with an Action (unsigned STS federation calls)."""
+a form POST to / with an Action (unsigned STS federation calls). Any other request for a
+path outside the console's own top-level names is an S3 request for a bucket, unsigned
+(anonymous, or a SigV2 presigned URL)."""
 
 from awsapi.views import api
+from s3.operations.buckets import RESERVED_NAMES
 
 
 def is_api_request(request):
@@ -22,10 +25,31 @@ def is_api_request(request):
     )
 
 
+def is_bucket_path(path):
+    first = path.lstrip("/").split("/", 1)[0]
+    return bool(first) and first not in RESERVED_NAMES
+
+
+def sized(request, response):
+    """Give a buffered answer its Content-Length, as AWS does: without one gunicorn
+    sends it chunked, one more write and TCP segment on every call (the API skips
+    CommonMiddleware, which would set it). HEAD, 204 and 304 answers keep their headers."""
+    if (
+        not response.streaming
+        and request.method != "HEAD"
+        and response.status_code not in (204, 304)
+        and not response.has_header("Content-Length")
+    ):
+        response.headers["Content-Length"] = str(len(response.content))
+    return response
+
+
 def aws_api(get_response):
     def middleware(request):
         if is_api_request(request):
-            return api(request)
+            return sized(request, api(request))
+        if is_bucket_path(request.path):
+            return sized(request, api(request, anonymous_s3=True))
         return get_response(request)
 
     return middleware

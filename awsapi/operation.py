@@ -26,6 +26,10 @@ class OperationSpec:
     authorizer: Callable | None = None
     # S3 object-level actions are CloudTrail data events, not management events.
     data_event: bool = False
+    # (ctx, kwargs) -> (kwargs, cleanup): work done after authorization and before the
+    # transaction — streaming an upload's body to a verified temporary file — since a
+    # SQLite write transaction locks the whole database. cleanup() runs afterwards.
+    prepare: Callable | None = None
 
     @property
     def authorized_as(self):
@@ -52,6 +56,7 @@ def operation(
     iam_action="",
     authorizer=None,
     data_event=False,
+    prepare=None,
 ):
     service = action.split(":", 1)[0]
 
@@ -67,6 +72,7 @@ def operation(
             iam_action=iam_action,
             authorizer=authorizer,
             data_event=data_event,
+            prepare=prepare,
         )
         return func
 

@@ -3,6 +3,7 @@
 from iam import operations as iam
 from s3 import operations as s3
 from sts import operations as sts
+from trail import operations as cloudtrail
 
 REGISTRY = {
     "iam": {
@@ -118,10 +119,44 @@ REGISTRY = {
         "GetSessionToken": sts.get_session_token,
     },
     "s3": {
+        "AbortMultipartUpload": s3.abort_multipart_upload,
+        "CompleteMultipartUpload": s3.complete_multipart_upload,
+        "CopyObject": s3.copy_object,
         "CreateBucket": s3.create_bucket,
+        "CreateMultipartUpload": s3.create_multipart_upload,
         "DeleteBucket": s3.delete_bucket,
+        "DeleteBucketOwnershipControls": s3.delete_bucket_ownership_controls,
+        "DeleteBucketPolicy": s3.delete_bucket_policy,
+        "DeleteBucketTagging": s3.delete_bucket_tagging,
+        "DeleteObject": s3.delete_object,
+        "DeleteObjects": s3.delete_objects,
+        "DeletePublicAccessBlock": s3.delete_public_access_block,
+        "GetBucketAcl": s3.get_bucket_acl,
         "GetBucketLocation": s3.get_bucket_location,
+        "GetBucketOwnershipControls": s3.get_bucket_ownership_controls,
+        "GetBucketPolicy": s3.get_bucket_policy,
+        "GetBucketPolicyStatus": s3.get_bucket_policy_status,
+        "GetBucketTagging": s3.get_bucket_tagging,
+        "GetObject": s3.get_object,
+        "GetObjectAcl": s3.get_object_acl,
+        "GetPublicAccessBlock": s3.get_public_access_block,
         "HeadBucket": s3.head_bucket,
+        "HeadObject": s3.head_object,
         "ListBuckets": s3.list_buckets,
+        "ListMultipartUploads": s3.list_multipart_uploads,
+        "ListObjects": s3.list_objects,
+        "ListObjectsV2": s3.list_objects_v2,
+        "ListParts": s3.list_parts,
+        "PutBucketAcl": s3.put_bucket_acl,
+        "PutBucketOwnershipControls": s3.put_bucket_ownership_controls,
+        "PutBucketPolicy": s3.put_bucket_policy,
+        "PutBucketTagging": s3.put_bucket_tagging,
+        "PutObject": s3.put_object,
+        "PutObjectAcl": s3.put_object_acl,
+        "PutPublicAccessBlock": s3.put_public_access_block,
+        "UploadPart": s3.upload_part,
+    },
+    "cloudtrail": {
+        "LookupEvents": cloudtrail.lookup_events,
     },
 }

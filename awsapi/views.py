@@ -10,13 +10,14 @@ import uuid
 from urllib.parse import quote
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 
-from awsapi import credentials, protocol, sigv4
-from awsapi.context import RequestContext
+from awsapi import credentials, protocol, sigv2, sigv4
+from awsapi.context import ANONYMOUS, RequestContext
 from awsapi.dispatch import dispatch, operation_for
 from awsapi.errors import AWSError
 from console import clock
+from s3 import payload
 from trail import record
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,10 @@ def _service_hint(request, headers):
 
 
 def _response(service, status, headers, body, request_id):
-    response = HttpResponse(body, status=status)
+    if isinstance(body, (bytes, str)):
+        response = HttpResponse(body, status=status)
+    else:  # an object's bytes, streamed from its file
+        response = StreamingHttpResponse(body, status=status)
     for name, value in headers.items():
         response[name] = value
     response["x-amzn-RequestId"] = request_id
@@ -66,76 +70,141 @@ def _response(service, status, headers, body, request_id):
 
 def _error(service, error, request_id, method):
     status, headers, body = protocol.serialize_error(service, error, request_id)
-    return _response(service, status, headers, b"" if method == "HEAD" else body, request_id)
+    # HEAD answers and 304 Not Modified carry no body.
+    return _response(service, status, headers, b"" if method == "HEAD" or status == 304 else body, request_id)
 
 
-def api(request):
-    """Serve one AWS API request."""
+def _authenticate(request, service, method, raw_path, raw_query, headers):
+    """(credential, signer) of a signed request; (None, None) for an unsigned S3 request,
+    which goes on as the anonymous principal."""
+    credential = sigv4.parse_request_auth(method, raw_path, raw_query, headers)
+    if credential is None and service == "s3":
+        credential = sigv2.parse_presigned(raw_query)
+        if credential is None:
+            return None, None
+    if credential is None:
+        raise MissingAuthenticationToken("Request is missing Authentication Token")
+    return credential, credentials.resolve(credential)
+
+
+def _s3_body(request, headers, credential, signer):
+    """The streamed body of an S3 upload (PutObject, UploadPart)."""
+    declared = headers.get("x-amz-content-sha256")
+    length = headers.get("content-length")
+    if not length:
+        raise AWSError("You must provide the Content-Length HTTP header.", code="MissingContentLength", status=411)
+    decoded = headers.get("x-amz-decoded-content-length")
+    chunked = declared in sigv4.STREAMING_PAYLOADS or "aws-chunked" in headers.get("content-encoding", "")
+    try:
+        length, decoded = int(length), (int(decoded) if decoded else None)
+    except ValueError:
+        raise AWSError("Invalid argument.", code="InvalidArgument", status=400) from None
+    if chunked and decoded is None:
+        raise AWSError("You must provide the Content-Length HTTP header.", code="MissingContentLength", status=411)
+    if declared in payload.SIGNED_CHUNKS and not isinstance(credential, sigv4.Credential):
+        raise AWSError("Signed chunks need a SigV4 Authorization header.", code="InvalidRequest", status=400)
+    seed = sigv4.streaming_seed(credential, signer.secret_access_key) if declared in payload.SIGNED_CHUNKS else None
+    return payload.Payload(
+        request,
+        content_length=length,
+        content_sha256=declared,
+        chunked=chunked,
+        decoded_length=decoded,
+        trailer_names=headers.get("x-amz-trailer", "").split(","),
+        seed=seed,
+    )
+
+
+def api(request, anonymous_s3=False):
+    """Serve one AWS API request (``anonymous_s3``: an unsigned request for a bucket)."""
     request_id = str(uuid.uuid4())
     headers = _headers(request)
     raw_path, raw_query = _raw_path(request), request.META.get("QUERY_STRING", "")
-    service = _service_hint(request, headers)
+    service = "s3" if anonymous_s3 else _service_hint(request, headers)
+    method = request.method
     operation = None
     ctx = None
     try:
-        credential = sigv4.parse_request_auth(request.method, raw_path, raw_query, headers)
-        if credential is None:
-            raise MissingAuthenticationToken("Request is missing Authentication Token")
-        service = credential.service if credential.service in SERVICE_ENDPOINTS else service
-        signer = credentials.resolve(credential)
-        credentials.check_service(signer, service)
-        body = request.body
+        credential, signer = _authenticate(request, service, method, raw_path, raw_query, headers)
+        if credential is not None:
+            service = credential.service if credential.service in SERVICE_ENDPOINTS else service
+            credentials.check_service(signer, service)
+        query = {key: request.GET.getlist(key) for key in request.GET}
+        streaming = service == "s3" and protocol.streams_request_body(service, method, request.path, query, headers)
+        body = b"" if streaming else request.body
         ctx = RequestContext(
-            principal=signer.principal,
+            principal=signer.principal if signer else ANONYMOUS,
             source_ip=request.META.get("REMOTE_ADDR", ""),
             user_agent=headers.get("user-agent", ""),
-            region=credential.region,
+            region=credential.region if credential else "us-east-1",
             via_console=False,
-            mfa_authenticated=bool(signer.session and signer.session.mfa_authenticated),
-            session_issued=signer.session.create_date if signer.session else None,
-            access_key_id=credential.access_key_id,
+            mfa_authenticated=bool(signer and signer.session and signer.session.mfa_authenticated),
+            session_issued=signer.session.create_date if signer and signer.session else None,
+            access_key_id=credential.access_key_id if credential else "",
             secure_transport=request.is_secure(),
+            request_id=request_id,
         )
-        query = {key: request.GET.getlist(key) for key in request.GET}
-        operation, params = protocol.parse_request(service, request.method, request.path, query, headers, body)
-        sigv4.verify(
-            credential,
-            signer.secret_access_key,
-            request.method,
-            raw_path,
-            raw_query,
-            headers,
-            sigv4.payload_sha256(body),
-            now=clock.now(),
-            s3=service == "s3",
-        )
+        operation, params = protocol.parse_request(service, method, request.path, query, headers, body)
+        if isinstance(credential, sigv2.PresignedV2):
+            signed_headers = headers
+            if method in ("GET", "HEAD") and not headers.get("content-length"):
+                # A bodiless request has no Content-Type, whatever a WSGI server defaults
+                # CONTENT_TYPE to (wsgiref says text/plain).
+                signed_headers = {k: v for k, v in headers.items() if k != "content-type"}
+            sigv2.verify(credential, signer.secret_access_key, method, raw_path, raw_query, signed_headers,
+                         now=clock.now())
+        elif credential is not None:
+            # An upload's body is checked as it streams in, against the hash it declared.
+            body_sha256 = (headers.get("x-amz-content-sha256") or sigv4.UNSIGNED_PAYLOAD) if streaming else (
+                sigv4.payload_sha256(body)
+            )
+            sigv4.verify(
+                credential,
+                signer.secret_access_key,
+                method,
+                raw_path,
+                raw_query,
+                headers,
+                body_sha256,
+                now=clock.now(),
+                s3=service == "s3",
+            )
+        if streaming:
+            params["Body"] = _s3_body(request, headers, credential, signer)
         try:
             operation_for(f"{service}:{operation}")
         except KeyError:
+            if service == "s3":
+                raise AWSError(
+                    "A header you provided implies functionality that is not implemented",
+                    code="NotImplemented",
+                    status=501,
+                ) from None
             raise InvalidAction(f"The action {operation} is not valid for this web service.") from None
         try:
             result = dispatch(ctx, f"{service}:{operation}", params)
         except AWSError as error:  # the dispatcher has recorded its event already
-            return _error(service, error, request_id, request.method)
-        credentials.record_use(signer, service, credential.region)
+            return _error(service, error, request_id, method)
+        if signer is not None:
+            credentials.record_use(signer, service, ctx.region)
         status, out_headers, out_body = protocol.serialize_response(service, operation, result, request_id)
-        return _response(service, status, out_headers, out_body, request_id)
+        return _response(service, status, out_headers, b"" if method == "HEAD" else out_body, request_id)
     except sigv4.SigV4Error as error:
         _audit_refusal(ctx, service, operation, error)
-        return _error(service, _as_aws_error(error), request_id, request.method)
+        return _error(service, _as_aws_error(error), request_id, method)
     except AWSError as error:  # refused before dispatch
         _audit_refusal(ctx, service, operation, error)
-        return _error(service, error, request_id, request.method)
+        return _error(service, error, request_id, method)
     except RequestDataTooBig:
         error = AWSError("Request body is too large.", code="RequestEntityTooLarge", status=413)
-        return _error(service, error, request_id, request.method)
+        return _error(service, error, request_id, method)
     except SuspiciousOperation:
         error = AWSError("The request could not be parsed.", code="MalformedInput", status=400)
-        return _error(service, error, request_id, request.method)
+        return _error(service, error, request_id, method)
     except Exception:  # a defect: answered as AWS's InternalFailure, logged without the request
         logger.exception("InternalFailure for %s %s", service, operation)
         error = AWSError("We encountered an internal error. Please try again.", code="InternalFailure", status=500)
-        return _error(service, error, request_id, request.method)
+        return _error(service, error, request_id, method)
 
 
 def _as_aws_error(error):

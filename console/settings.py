@@ -6,6 +6,7 @@ keys), so pointing it at a fresh folder gives a fully isolated instance.
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -134,6 +135,9 @@ def sqlite_database(name):
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
             "transaction_mode": "IMMEDIATE",
         },
+        # Tests get a file too, not Django's shared in-memory database, whose table locks
+        # fail at once when the live server serves concurrent requests (aws s3 sync, cp).
+        "TEST": {"NAME": os.path.join(tempfile.gettempdir(), f"iamlab-test-{os.getpid()}.sqlite3")},
     }
 
 

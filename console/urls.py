@@ -12,6 +12,7 @@ urlpatterns = [
     path("signout", views.signout, name="signout"),
     path("console/home", views.home, name="home"),
     path("iam/", include("iam.urls")),
+    path("cloudtrail/", include("trail.urls")),
 ]
 
 handler404 = "console.errors.not_found"

@@ -169,3 +169,29 @@ def authorize(ctx, action, resource, resource_policy=None, condition_keys=None):
     if decision.allowed:
         return Decision(True, detail=decision)
     return Decision(False, denial_message(principal.arn, action, resource, decision), detail=decision)
+
+
+@dataclass(frozen=True)
+class CallerPolicies:
+    """What the policy engine needs about an IAM user or role session, for a service
+    that combines it with its own resource grants (S3: bucket policies and ACLs)."""
+
+    identity: list  # [(label, Policy)]
+    boundary: list | None  # None: no permissions boundary
+    session: list | None  # None: no session policy
+    context: dict  # the request's global condition keys
+
+
+def caller_policies(ctx):
+    """The compiled identity-based policies, permissions boundary and session policies
+    of ctx.principal (an IAM user or a role session, not root), and the global
+    condition keys of its request — the pieces ``authorize`` evaluates."""
+    caller = _caller(ctx)
+    boundary = effective.permissions_boundary(caller)
+    session = _role_session(ctx)
+    return CallerPolicies(
+        identity=_compiled(effective.identity_policies(caller), "identity"),
+        boundary=None if boundary is None else _compiled([boundary], "boundary"),
+        session=_session_policies(session),
+        context=condition_context(ctx, caller, session),
+    )

@@ -21,3 +21,22 @@ def no_such_bucket(name):
 
 def access_denied():
     return S3Error("AccessDenied", "Access Denied", 403)
+
+
+def no_such_key(key):
+    error = S3Error("NoSuchKey", "The specified key does not exist.", 404)
+    error.details = {"Key": key}
+    return error
+
+
+def key_too_long(key):
+    error = S3Error("KeyTooLongError", "Your key is too long", 400)
+    error.details = {"Size": str(len((key or "").encode("utf-8"))), "MaxSizeAllowed": "1024"}
+    return error
+
+
+def invalid_argument(message, name=None, value=None):
+    error = S3Error("InvalidArgument", message, 400)
+    if name is not None:
+        error.details = {"ArgumentName": name, "ArgumentValue": value if value is not None else ""}
+    return error

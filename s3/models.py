@@ -15,6 +15,15 @@ class KeyField(models.TextField):
         return parameters
 
 
+def default_public_access_block():
+    return {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+
+
 class Bucket(models.Model):
     """An S3 bucket. Names are global across the installation, as on AWS."""
 
@@ -22,6 +31,19 @@ class Bucket(models.Model):
     name = models.CharField(max_length=63, unique=True)
     region = models.CharField(max_length=32)
     create_date = models.DateTimeField()
+    # The bucket policy as the owner sent it ("" = none).
+    policy = models.TextField(blank=True, default="")
+    # Grants as s3.acl stores them ([{"account" or "group": ..., "permission": ...}]);
+    # None = the default ACL, the owner's FULL_CONTROL.
+    acl = models.JSONField(null=True, blank=True)
+    # Block Public Access (the four AWS member names), None = no configuration. New
+    # buckets block everything, as AWS does since April 2023.
+    public_access_block = models.JSONField(null=True, blank=True, default=default_public_access_block)
+    # Object Ownership ("" = no ownership controls, which behaves as ObjectWriter).
+    # BucketOwnerEnforced (ACLs disabled) is AWS's default since April 2023.
+    object_ownership = models.CharField(max_length=32, blank=True, default="BucketOwnerEnforced")
+    # The bucket's TagSet ([{"Key": ..., "Value": ...}]), None = no tag set.
+    tags = models.JSONField(null=True, blank=True)
 
     @property
     def arn(self):
@@ -32,7 +54,7 @@ class Object(models.Model):
     """The current version of one key. Its bytes live in a file under the var dir
     (``blob``), written completely and verified before this row points at it."""
 
-    bucket = models.ForeignKey(Bucket, on_delete=models.CASCADE, related_name="objects")
+    bucket = models.ForeignKey(Bucket, on_delete=models.CASCADE, related_name="stored_objects")
     key = KeyField()
     size = models.BigIntegerField()
     etag = models.CharField(max_length=64)  # without the quotes S3 puts around it
@@ -49,6 +71,8 @@ class Object(models.Model):
     checksum_type = models.CharField(max_length=16, blank=True)  # FULL_OBJECT or COMPOSITE
     parts_count = models.IntegerField(null=True)
     blob = models.CharField(max_length=64)
+    # The object ACL's grants as s3.acl stores them; None = its owner's FULL_CONTROL.
+    acl = models.JSONField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["bucket", "key"], name="s3_object_key")]
@@ -72,6 +96,7 @@ class MultipartUpload(models.Model):
     metadata = models.JSONField(default=dict)
     checksum_algorithm = models.CharField(max_length=16, blank=True)
     checksum_type = models.CharField(max_length=16, blank=True)
+    acl = models.JSONField(null=True)  # the ACL the completed object gets
 
     class Meta:
         indexes = [models.Index(fields=["bucket", "key", "initiated"])]

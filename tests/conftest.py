@@ -37,6 +37,13 @@ def fast_hashing(settings):
     signin._dummy_hash.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def var_dir(settings, tmp_path_factory):
+    """Stored objects go to the test session's temporary folder, not the checkout's var/."""
+    settings.VAR_DIR = tmp_path_factory.getbasetemp() / "var"
+    return settings.VAR_DIR
+
+
 @pytest.fixture
 def alice_account(db):
     return create_account(ALICE_EMAIL, ALICE_PASSWORD, account_id=ALICE_ACCOUNT, alias="alice-lab")

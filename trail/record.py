@@ -8,32 +8,60 @@ from django.db import connections, router
 from django.db.models.sql import InsertQuery
 
 from console import clock
-from trail.models import Event
+from trail.models import Event, EventResource
+from trail.resources import resources_of
 
 SIGNIN_SOURCE = "signin.amazonaws.com"
+# What CloudTrail records as the userAgent of a call the console made for a signed-in
+# user (AWS's "CloudTrail record contents": "AWS Internal").
+CONSOLE_USER_AGENT = "AWS Internal"
 
 
-@lru_cache(maxsize=4)
-def _insert_statement(alias):
-    """The INSERT for one Event on a connection, compiled once: every API call and
-    sign-in writes an event, and compiling the statement cost more than running it."""
-    fields = [f for f in Event._meta.concrete_fields if not f.primary_key]
-    query = InsertQuery(Event)
-    query.insert_values(fields, [Event()])
+@lru_cache(maxsize=8)
+def _insert_statement(model, alias):
+    """The INSERT for one row of ``model`` on a connection, compiled once: every API call
+    and sign-in writes an event, and compiling the statement cost more than running it.
+    An Event's INSERT returns its ID where the database can, for its resource rows."""
+    connection = connections[alias]
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    query = InsertQuery(model)
+    query.insert_values(fields, [model()])
     compiler = query.get_compiler(using=alias)
-    compiler.returning_fields = None
+    returning = model is Event and connection.features.can_return_columns_from_insert
+    compiler.returning_fields = [model._meta.pk] if returning else None
     ((sql, _),) = compiler.as_sql()
-    return sql, fields
+    return sql, fields, returning
 
 
-def _save(**values):
-    """Insert one event from its field values (no model instance: this is the hot path)."""
+def _row(fields, values, connection):
+    return [field.get_db_prep_save(values.get(field.attname, field.get_default()), connection) for field in fields]
+
+
+def _save(resources=(), **values):
+    """Insert one event from its field values, and its resource rows for LookupEvents
+    (no model instances: this is the hot path)."""
     alias = router.db_for_write(Event)
     connection = connections[alias]
-    sql, fields = _insert_statement(alias)
-    params = [field.get_db_prep_save(values.get(field.attname, field.get_default()), connection) for field in fields]
+    sql, fields, returning = _insert_statement(Event, alias)
+    values["resources"] = list(resources) or None
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, _row(fields, values, connection))
+        account_id = values.get("recipient_account_id")
+        if not (resources and account_id):
+            return
+        if returning:
+            event_pk = cursor.fetchone()[0]
+        else:
+            event_pk = connection.ops.last_insert_id(cursor, Event._meta.db_table, Event._meta.pk.column)
+        resource_sql, resource_fields, _ = _insert_statement(EventResource, alias)
+        common = {"event_id": event_pk, "account_id": account_id, "event_time": values["event_time"]}
+        cursor.executemany(
+            resource_sql,
+            [
+                _row(resource_fields, {**common, "resource_type": r["type"], "resource_name": r["name"]}, connection)
+                for r in resources
+            ],
+        )
 
 
 def lower_camel(name):
@@ -61,6 +89,9 @@ def _camelize(value, secret=frozenset()):
 
 
 def user_identity(ctx):
+    """CloudTrail's userIdentity: Root, IAMUser or AssumedRole (with the role as
+    sessionContext.sessionIssuer); sessionContext for temporary credentials and for
+    console sessions (whose calls AWS signs with the console's session credentials)."""
     principal = ctx.principal
     identity = {
         "type": principal.type,
@@ -73,21 +104,42 @@ def user_identity(ctx):
     if principal.user_name:
         identity["userName"] = principal.user_name
     if ctx.session_issued is not None:
-        identity["sessionContext"] = {
-            "attributes": {
-                "creationDate": ctx.session_issued.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "mfaAuthenticated": "true" if ctx.mfa_authenticated else "false",
-            }
-        }
+        context = {}
         if principal.is_role_session:
-            identity["sessionContext"]["sessionIssuer"] = {
+            context["sessionIssuer"] = {
                 "type": "Role",
                 "principalId": principal.issuer_principal_id,
                 "arn": principal.issuer_arn,
                 "accountId": principal.account_id,
                 "userName": principal.issuer_name,
             }
+        elif ctx.via_console:
+            context["sessionIssuer"] = {}
+            context["webIdFederationData"] = {}
+        context["attributes"] = {
+            "creationDate": ctx.session_issued.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "mfaAuthenticated": "true" if ctx.mfa_authenticated else "false",
+        }
+        identity["sessionContext"] = context
     return identity
+
+
+def username_of(principal):
+    """LookupEvents' User name: the IAM user, "root", or a role session's name."""
+    if principal.is_root:
+        return "root"
+    return principal.user_name or principal.session_name
+
+
+def _recipient(ctx, params):
+    """The account whose trail receives the event: the caller's, and for an anonymous S3
+    request the bucket owner's, as CloudTrail delivers it."""
+    if not ctx.principal.is_anonymous:
+        return ctx.principal.account_id
+    from s3.models import Bucket
+
+    owner = Bucket.objects.filter(name=params.get("Bucket") or "").values_list("account__account_id", flat=True)
+    return owner.first()
 
 
 def api_call(ctx, spec, params, result, error=None):
@@ -96,6 +148,7 @@ def api_call(ctx, spec, params, result, error=None):
     response_elements = None
     if error is None and not spec.read_only and result:
         response_elements = _camelize(result, spec.secret_params)
+    service = spec.action.split(":", 1)[0]
     _save(
         event_id=uuid.uuid4(),
         event_time=clock.now(),
@@ -103,16 +156,21 @@ def api_call(ctx, spec, params, result, error=None):
         event_name=spec.name,
         event_type="AwsApiCall",
         aws_region=ctx.region,
-        recipient_account_id=ctx.principal.account_id,
-        username=ctx.principal.user_name or ("root" if ctx.principal.is_root else ""),
+        recipient_account_id=_recipient(ctx, params),
+        username=username_of(ctx.principal),
+        access_key_id=ctx.access_key_id,
         source_ip_address=ctx.source_ip,
-        user_agent=clean_text(ctx.user_agent[:1024]),
+        user_agent=CONSOLE_USER_AGENT if ctx.via_console else clean_text(ctx.user_agent[:1024]),
         user_identity=user_identity(ctx),
         request_parameters=request_parameters or None,
         response_elements=response_elements,
         error_code=error.code if error else "",
         error_message=clean_text(error.message) if error else "",
+        request_id=ctx.request_id,
         read_only=spec.read_only,
+        management_event=not getattr(spec, "data_event", False),
+        session_credential_from_console=ctx.via_console,
+        resources=resources_of(service, params, result if error is None else None),
     )
 
 

@@ -68,6 +68,14 @@ def parse_request(service, method, path, query, headers, body):
     raise ProtocolError("InvalidAction", f"Unsupported protocol {protocol}")
 
 
+def streams_request_body(service, method, path, query, headers):
+    """Whether the request's body is a stream the operation reads itself (an S3 upload)."""
+    if _protocol(service) != "rest-xml":
+        return False
+    headers = {str(key).lower(): value for key, value in (headers or {}).items()}
+    return restxml.streams_body(service, method, path, query, headers)
+
+
 def serialize_response(service, operation_name, result, request_id):
     """(status, headers, body) for a successful call, in the protocol's envelope."""
     protocol = _protocol(service)

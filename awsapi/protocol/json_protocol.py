@@ -160,12 +160,19 @@ def serialize(service, operation_name, result, request_id):
     return 200, headers, json.dumps(document).encode("utf-8")
 
 
+JSON_CODES = {"AccessDenied": "AccessDeniedException"}
+
+
 def serialize_error(service, error, request_id):
     try:
         content_type = _content_type(service_model(service))
     except ProtocolError:
         content_type = "application/x-amz-json-1.1"
-    document = {"__type": getattr(error, "code", "InternalFailure"), "message": getattr(error, "message", "") or ""}
+    code = getattr(error, "code", "InternalFailure")
+    # JSON services name a denial AccessDeniedException on the wire (CloudTrail's event
+    # still says AccessDenied).
+    code = JSON_CODES.get(code, code)
+    document = {"__type": code, "message": getattr(error, "message", "") or ""}
     headers = {"Content-Type": content_type, "x-amzn-RequestId": request_id}
     status = int(getattr(error, "status", 500) or 500)
     return status, headers, json.dumps(document).encode("utf-8")

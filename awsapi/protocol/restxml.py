@@ -246,6 +246,18 @@ def _map_entries(shape, entries):
     return result
 
 
+def streams_body(service, method, path, query, headers):
+    """Whether the request's operation takes its payload as a stream (PutObject's and
+    UploadPart's Body), which the door hands over unread."""
+    try:
+        operation, _ = _route(service, method, path or "/", query or {}, headers)
+    except ProtocolError:
+        return False
+    shape = operation.input_shape
+    payload = shape.serialization.get("payload") if shape is not None else None
+    return bool(payload and shape.members[payload].serialization.get("streaming"))
+
+
 def parse(service, method, path, query, headers, body):
     query = query or {}
     operation, labels = _route(service, method, path or "/", query, headers)
@@ -341,13 +353,17 @@ def serialize(service, operation_name, result, request_id):
                 headers[f"{wire}{key}"] = str(item)
         elif location == "statusCode":
             status = int(value)
+    if "ContentRange" in result and operation_name in ("GetObject", "HeadObject"):
+        status = 206
     payload = shape.serialization.get("payload")
     if payload:
         member = shape.members[payload]
         value = result.get(payload)
         if member.type_name in ("blob", "string"):
-            if value is not None:
+            if isinstance(value, (str, bytes, bytearray)):
                 body = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+            elif value is not None:
+                body = value  # a streamed object body, iterated by the server
         elif value is not None:
             out = []
             write_xml(member_xml_name(payload, member), member, value, out, namespaces=True)

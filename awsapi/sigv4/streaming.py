@@ -23,6 +23,11 @@ class StreamingSeed:
     def chunk_signature(self, previous_signature, chunk):
         """The signature of one chunk (``b""`` for the final one), chained from the previous
         chunk's signature, the seed signature for the first."""
+        return self.chunk_hash_signature(previous_signature, hashlib.sha256(chunk).hexdigest())
+
+    def chunk_hash_signature(self, previous_signature, chunk_sha256):
+        """:meth:`chunk_signature` from the chunk's hex SHA-256, so a reader can hash a
+        large chunk as it streams through instead of holding it."""
         string_to_sign = "\n".join(
             (
                 "AWS4-HMAC-SHA256-PAYLOAD",
@@ -30,7 +35,7 @@ class StreamingSeed:
                 self.scope,
                 previous_signature,
                 EMPTY_SHA256,
-                hashlib.sha256(chunk).hexdigest(),
+                chunk_sha256,
             )
         )
         return _hmac_hex(self.signing_key, string_to_sign)
@@ -52,7 +57,11 @@ class StreamingSeed:
 
     def verify_chunk(self, previous_signature, chunk, signature):
         """Whether ``signature`` is this chunk's, compared in constant time."""
-        return hmac.compare_digest(self.chunk_signature(previous_signature, chunk), signature)
+        return self.verify_chunk_hash(previous_signature, hashlib.sha256(chunk).hexdigest(), signature)
+
+    def verify_chunk_hash(self, previous_signature, chunk_sha256, signature):
+        """:meth:`verify_chunk` from the chunk's hex SHA-256."""
+        return hmac.compare_digest(self.chunk_hash_signature(previous_signature, chunk_sha256), signature)
 
     def verify_trailer(self, previous_signature, trailer, signature):
         """Whether ``signature`` is the trailer's, compared in constant time."""

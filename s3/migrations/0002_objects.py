@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
                 ('checksum_type', models.CharField(blank=True, max_length=16)),
                 ('parts_count', models.IntegerField(null=True)),
                 ('blob', models.CharField(max_length=64)),
-                ('bucket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='objects', to='s3.bucket')),
+                ('bucket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stored_objects', to='s3.bucket')),
             ],
         ),
         migrations.CreateModel(

@@ -8,9 +8,11 @@ import ipaddress
 import re
 
 from console import clock
-from s3.errors import S3Error, invalid_bucket_name
-from s3.models import Bucket
+from s3.errors import S3Error, invalid_argument, invalid_bucket_name
+from s3 import storage
+from s3.models import Bucket, Part
 from s3.operations.common import bucket_arn, find_bucket, s3_operation
+from s3.operations.config import OWNERSHIP_VALUES, apply_creation_acl
 
 # The console's top-level pages: a bucket with one of these names could never be
 # reached path-style, so they are taken, as a name someone else owns would be.
@@ -57,10 +59,16 @@ def list_buckets(ctx, max_buckets=None, continuation_token=None, prefix=None, bu
 
 
 @s3_operation("s3:CreateBucket", resource=bucket_arn)
-def create_bucket(ctx, bucket=None, create_bucket_configuration=None, **_acl_and_ownership):
-    """CreateBucket: AWS's naming rules; names are unique across the installation."""
+def create_bucket(ctx, bucket=None, create_bucket_configuration=None, object_ownership=None, acl=None,
+                  grant_full_control=None, grant_read=None, grant_read_acp=None, grant_write=None,
+                  grant_write_acp=None, **_options):
+    """CreateBucket: AWS's naming rules; names are unique across the installation. New
+    buckets have ACLs disabled and Block Public Access on, unless the request says
+    otherwise (x-amz-object-ownership, x-amz-acl)."""
     if not valid_bucket_name(bucket):
         raise invalid_bucket_name(bucket)
+    if object_ownership is not None and object_ownership not in OWNERSHIP_VALUES:
+        raise invalid_argument("Invalid x-amz-object-ownership header", "x-amz-object-ownership", object_ownership)
     existing = Bucket.objects.select_related("account").filter(name=bucket).first()
     if existing is not None and existing.account.account_id == ctx.principal.account_id:
         raise S3Error(
@@ -80,12 +88,16 @@ def create_bucket(ctx, bucket=None, create_bucket_configuration=None, **_acl_and
     region = (create_bucket_configuration or {}).get("LocationConstraint") or ctx.region
     from iam.models import Account
 
-    Bucket.objects.create(
+    created = Bucket.objects.create(
         account=Account.objects.get(account_id=ctx.principal.account_id),
         name=bucket,
         region=region,
         create_date=clock.now(),
+        object_ownership=object_ownership or "BucketOwnerEnforced",
     )
+    grants = {"GrantFullControl": grant_full_control, "GrantRead": grant_read, "GrantReadACP": grant_read_acp,
+              "GrantWrite": grant_write, "GrantWriteACP": grant_write_acp}
+    apply_creation_acl(ctx, created, {"ACL": acl, **{k: v for k, v in grants.items() if v}})
     return {"Location": f"/{bucket}", "BucketArn": f"arn:aws:s3:::{bucket}"}
 
 
@@ -106,5 +118,10 @@ def get_bucket_location(ctx, bucket=None, expected_bucket_owner=None):
 @s3_operation("s3:DeleteBucket", resource=bucket_arn)
 def delete_bucket(ctx, bucket=None, expected_bucket_owner=None):
     """DeleteBucket."""
-    find_bucket(bucket).delete()
+    found = find_bucket(bucket, for_update=True)
+    if found.stored_objects.exists():
+        raise S3Error("BucketNotEmpty", "The bucket you tried to delete is not empty", 409, bucket)
+    # Unfinished multipart uploads go with the bucket, their parts' bytes after commit.
+    storage.remove_after_commit(*Part.objects.filter(upload__bucket=found).values_list("blob", flat=True))
+    found.delete()
     return {}

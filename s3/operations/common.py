@@ -15,7 +15,8 @@ def _authorize(ctx, spec, params):
 def s3_operation(action, **options):
     """``@operation`` for S3: S3's own authorization (bucket policies, ACLs, Block Public
     Access, anonymous callers) instead of IAM's."""
-    return operation(action, authorizer=_authorize, **options)
+    options.setdefault("authorizer", _authorize)
+    return operation(action, **options)
 
 
 def bucket_arn(ctx, params):

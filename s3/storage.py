@@ -1,0 +1,125 @@
+"""Object bytes on disk, under the var dir: ``s3/blobs/<2 hex>/<32 hex>``.
+
+A blob is written to ``s3/tmp`` and renamed into place only when it is complete and
+verified, so a broken upload leaves nothing behind; once in place a blob never changes
+(CopyObject shares it through a hard link), and it is removed only after the transaction
+that stopped pointing at it has committed."""
+
+import os
+import shutil
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+
+READ_SIZE = 256 * 1024
+
+
+def _root():
+    return settings.VAR_DIR / "s3"
+
+
+def blob_path(name):
+    return _root() / "blobs" / name[:2] / name
+
+
+class StagedBlob:
+    """A new blob being written. Use as a context manager: leaving it with an error, or
+    without :meth:`install`, deletes what was written."""
+
+    def __init__(self):
+        self.name = uuid.uuid4().hex
+        tmp = _root() / "tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
+        self.tmp_path = tmp / self.name
+        self.file = open(self.tmp_path, "xb")
+        self.installed = False
+
+    def write(self, data):
+        self.file.write(data)
+
+    def install(self):
+        """Move the finished blob into place; returns its name."""
+        self.file.close()
+        final = blob_path(self.name)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.tmp_path, final)
+        self.installed = True
+        return self.name
+
+    def discard(self):
+        self.file.close()
+        if not self.installed:
+            _unlink(self.tmp_path)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.discard()
+
+
+def link(name):
+    """A new name for an existing blob's bytes (CopyObject): a hard link, as blobs never
+    change; a copy where the file system has no links."""
+    new = uuid.uuid4().hex
+    target = blob_path(new)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(blob_path(name), target)
+    except OSError:
+        shutil.copyfile(blob_path(name), target)
+    return new
+
+
+def remove_after_commit(*names):
+    """Delete blobs once the transaction that dropped them commits (at once outside one)."""
+    names = [name for name in names if name]
+    if names:
+        transaction.on_commit(lambda: [_unlink(blob_path(name)) for name in names])
+
+
+def remove_now(name):
+    _unlink(blob_path(name))
+
+
+def _unlink(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _pieces(file, length):
+    with file:
+        left = length
+        while left is None or left > 0:
+            data = file.read(READ_SIZE if left is None else min(READ_SIZE, left))
+            if not data:
+                return
+            if left is not None:
+                left -= len(data)
+            yield data
+
+
+class BlobBody:
+    """A blob's bytes from ``start``, ``length`` of them (all by default), in pieces: a
+    GetObject body the API door streams out, closed by the server whether or not the
+    client read it all. The file is opened at once, so a delete that commits meanwhile
+    does not cut the download short."""
+
+    def __init__(self, name, start=0, length=None):
+        self._file = open(blob_path(name), "rb")
+        self._file.seek(start)
+        self._pieces = _pieces(self._file, length)
+
+    def __iter__(self):
+        return self._pieces
+
+    def close(self):
+        self._pieces.close()
+        self._file.close()
+
+    def read_all(self):
+        """All of it at once, for the console's small previews and for tests."""
+        return b"".join(self._pieces)
