@@ -13,6 +13,7 @@ urlpatterns = [
     path("console/home", views.home, name="home"),
     path("iam/", include("iam.urls")),
     path("cloudtrail/", include("trail.urls")),
+    path("s3/", include("s3.urls")),
 ]
 
 handler404 = "console.errors.not_found"
