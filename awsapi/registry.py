@@ -4,6 +4,7 @@ from iam import operations as iam
 from s3 import operations as s3
 from sts import operations as sts
 from trail import operations as cloudtrail
+from trail import trails
 
 REGISTRY = {
     "iam": {
@@ -157,6 +158,17 @@ REGISTRY = {
         "UploadPart": s3.upload_part,
     },
     "cloudtrail": {
+        "CreateTrail": trails.create_trail,
+        "DeleteTrail": trails.delete_trail,
+        "DescribeTrails": trails.describe_trails,
+        "GetEventSelectors": trails.get_event_selectors,
+        "GetTrail": trails.get_trail,
+        "GetTrailStatus": trails.get_trail_status,
+        "ListPublicKeys": trails.list_public_keys,
         "LookupEvents": cloudtrail.lookup_events,
+        "PutEventSelectors": trails.put_event_selectors,
+        "StartLogging": trails.start_logging,
+        "StopLogging": trails.stop_logging,
+        "UpdateTrail": trails.update_trail,
     },
 }

@@ -52,16 +52,23 @@ def _iso(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def condition_context(ctx, caller, session=None):
-    """The global condition keys AWS sets for a request by an IAM user or a role session."""
-    now = clock.now()
-    context = {
+def request_keys(ctx, now):
+    """The global condition keys of the request itself, whoever makes it."""
+    return {
         "aws:CurrentTime": _iso(now),
         "aws:EpochTime": str(int(now.timestamp())),
         "aws:SourceIp": ctx.source_ip,
         "aws:UserAgent": ctx.user_agent,
         "aws:SecureTransport": "true" if ctx.secure_transport else "false",
         "aws:RequestedRegion": ctx.region,
+    }
+
+
+def condition_context(ctx, caller, session=None):
+    """The global condition keys AWS sets for a request by an IAM user or a role session."""
+    now = clock.now()
+    context = {
+        **request_keys(ctx, now),
         "aws:userid": ctx.principal.principal_id,
         "aws:PrincipalType": "AssumedRole" if ctx.principal.is_role_session else "User",
         "aws:ViaAWSService": "false",

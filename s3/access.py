@@ -28,7 +28,7 @@ import json
 import re
 
 from console import clock
-from iam.authorization import ALLOW, Decision, authorize as authorize_identity, caller_policies
+from iam.authorization import ALLOW, Decision, authorize as authorize_identity, caller_policies, request_keys
 from iam.policy import Request, compile_policy, denial_message, evaluate
 from s3 import acl as acls
 from s3.models import Bucket, Object
@@ -62,16 +62,8 @@ def _iso(moment):
 def _global_context(ctx):
     """The global keys for a request by a root user or an anonymous caller (an IAM
     principal's come from iam.authorization with its tags and session)."""
-    now = clock.now()
     principal = ctx.principal
-    context = {
-        "aws:CurrentTime": _iso(now),
-        "aws:EpochTime": str(int(now.timestamp())),
-        "aws:SourceIp": ctx.source_ip,
-        "aws:UserAgent": ctx.user_agent,
-        "aws:SecureTransport": "true" if ctx.secure_transport else "false",
-        "aws:RequestedRegion": ctx.region,
-    }
+    context = request_keys(ctx, clock.now())
     if principal.is_anonymous:
         context["aws:PrincipalType"] = "Anonymous"
         context["aws:userid"] = "anonymous"
@@ -506,3 +498,25 @@ def can_list_bucket(ctx, bucket):
     from s3.operations.objects import list_objects
 
     return authorize(ctx, list_objects.spec, {"Bucket": bucket.name}).allowed
+
+
+def service_may(bucket, action, resource, *, service="cloudtrail.amazonaws.com", context=None):
+    """Whether the bucket policy lets an AWS service principal (``{"Service":
+    "cloudtrail.amazonaws.com"}``) perform ``action`` on ``resource``: how CloudTrail's
+    deliveries are authorized. A service acts under the bucket policy alone — no
+    identity policy and no ACL grants it anything — and ``context`` carries the keys
+    the service's request sets (``s3:x-amz-acl``, ``aws:SourceArn``,
+    ``aws:SourceAccount``). Block Public Access does not stop AWS service principals."""
+    now = clock.now()
+    keys = {
+        "aws:CurrentTime": _iso(now),
+        "aws:EpochTime": str(int(now.timestamp())),
+        "aws:SecureTransport": "true",
+        "aws:PrincipalType": "AWSService",
+        "aws:PrincipalServiceName": service,
+        **(context or {}),
+    }
+    request = Request(
+        action=action, resource=resource, principal_arn=service, principal_type="AWSService", context=keys
+    )
+    return evaluate(request, resource_policy=_bucket_policy(bucket)).allowed

@@ -117,3 +117,124 @@ class EventResource(models.Model):
             models.Index(fields=["account_id", "resource_type", "-event_time", "-event"]),
             models.Index(fields=["account_id", "resource_name", "-event_time", "-event"]),
         ]
+
+
+# --- trails, their deliveries and the integrity of what they delivered ----------------
+
+
+def default_event_selectors():
+    # A new trail logs every management event and no data events (AWS's default).
+    return [{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [],
+             "ExcludeManagementEventSources": []}]
+
+
+class Trail(models.Model):
+    """A CloudTrail trail: which of its account's events go to which S3 bucket, and how
+    far delivery has got (``cursor``: the last Event row ID considered, so each event
+    reaches the trail's bucket once)."""
+
+    account = models.ForeignKey("iam.Account", on_delete=models.CASCADE, related_name="trails")
+    name = models.CharField(max_length=128)
+    home_region = models.CharField(max_length=32)
+    s3_bucket_name = models.CharField(max_length=63)
+    s3_key_prefix = models.CharField(max_length=200, blank=True)
+    sns_topic_name = models.CharField(max_length=256, blank=True)
+    include_global_service_events = models.BooleanField(default=True)
+    is_multi_region_trail = models.BooleanField(default=False)
+    log_file_validation_enabled = models.BooleanField(default=False)
+    event_selectors = models.JSONField(default=default_event_selectors)
+    has_custom_event_selectors = models.BooleanField(default=False)
+    tags = models.JSONField(default=list)
+    create_date = models.DateTimeField()
+    is_logging = models.BooleanField(default=False)
+    start_logging_time = models.DateTimeField(null=True)
+    stop_logging_time = models.DateTimeField(null=True)
+    cursor = models.BigIntegerField(default=0)
+    latest_delivery_time = models.DateTimeField(null=True)
+    latest_delivery_attempt_time = models.DateTimeField(null=True)
+    latest_delivery_error = models.CharField(max_length=256, blank=True)
+    latest_digest_delivery_time = models.DateTimeField(null=True)
+    latest_digest_delivery_error = models.CharField(max_length=256, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "home_region", "name"], name="trail_name")]
+
+    @property
+    def arn(self):
+        return f"arn:aws:cloudtrail:{self.home_region}:{self.account.account_id}:trail/{self.name}"
+
+
+class TrailLogFile(models.Model):
+    """A log file a trail delivered, until the digest file that lists it is written."""
+
+    trail = models.ForeignKey(Trail, on_delete=models.CASCADE, related_name="log_files")
+    region = models.CharField(max_length=32)
+    s3_bucket = models.CharField(max_length=63)
+    s3_object = models.CharField(max_length=1024)
+    hash_value = models.CharField(max_length=64)  # SHA-256 of the uncompressed file, hex
+    oldest_event_time = models.DateTimeField()
+    newest_event_time = models.DateTimeField()
+    delivered = models.DateTimeField()
+    digested = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["trail", "region", "digested"])]
+
+
+class DigestChain(models.Model):
+    """Where a trail's hourly digest files for one region stand: the period the next
+    digest covers and the previous digest it chains to."""
+
+    trail = models.ForeignKey(Trail, on_delete=models.CASCADE, related_name="digest_chains")
+    region = models.CharField(max_length=32)
+    period_start = models.DateTimeField()
+    previous_bucket = models.CharField(max_length=63, blank=True)
+    previous_object = models.CharField(max_length=1024, blank=True)
+    previous_hash = models.CharField(max_length=64, blank=True)
+    previous_signature = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["trail", "region"], name="trail_digest_chain")]
+
+
+class SigningKey(models.Model):
+    """CloudTrail's RSA key pair for one region (ListPublicKeys returns its public half);
+    the private key is encrypted at rest with iam.crypto."""
+
+    region = models.CharField(max_length=32)
+    fingerprint = models.CharField(max_length=32, unique=True)
+    public_key = models.BinaryField()  # DER, PKCS #1
+    private_key = models.TextField()  # iam.crypto ciphertext of the PKCS #8 PEM
+    validity_start = models.DateTimeField()
+    validity_end = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["region", "validity_start"])]
+
+
+class EventSeal(models.Model):
+    """One link of an account's hash chain over its events: the hash of each event
+    sealed (``entries``: [[row ID, event ID, SHA-256 hex]]), chained to the previous seal and
+    signed, so a changed, removed or slipped-in event row is found later."""
+
+    account_id = models.CharField(max_length=12)
+    first_event = models.BigIntegerField()
+    last_event = models.BigIntegerField()
+    entries = models.JSONField()
+    chain_hash = models.CharField(max_length=64)
+    signature = models.TextField()
+    fingerprint = models.CharField(max_length=32)
+    sealed = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["account_id", "last_event"])]
+
+
+class DeliveryClaim(models.Model):
+    """A lease on the delivery run, so that of several server processes one delivers at
+    a time: a conditional UPDATE takes it only when it is free or its holder's lease
+    has run out (a crashed worker does not block delivery for ever)."""
+
+    name = models.CharField(max_length=32, unique=True)
+    holder = models.CharField(max_length=64, blank=True)
+    expires = models.DateTimeField(null=True)

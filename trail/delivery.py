@@ -1,0 +1,327 @@
+"""Delivering trails: each logging trail's new events, as gzipped JSON log files
+(``{"Records": [...]}``) written into its S3 bucket in CloudTrail's key layout, and,
+with log file validation, the hourly digest files (trail.digests).
+
+Delivery reads the event store after the fact — recording an event (trail.record) does
+no work for trails. Each trail keeps a cursor, the last Event row ID it has
+considered; the cursor moves in the same transaction that stores the log file, so an
+event reaches a bucket exactly once. CloudTrail writes as the service principal
+``cloudtrail.amazonaws.com``: only a bucket policy that allows it lets the file in,
+else the trail's LatestDeliveryError says AccessDenied and the events wait.
+
+``deliver()`` runs from ``manage.py delivertrails`` and, in a served process, from a
+daemon thread every IAMLAB_TRAIL_DELIVERY_SECONDS; a lease row (DeliveryClaim) makes
+sure only one of gunicorn's workers delivers at a time."""
+
+import gzip
+import hashlib
+import json
+import logging
+import os
+import secrets
+import string
+import threading
+import uuid
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+
+from console import clock
+from s3 import access
+from s3.models import Bucket
+from s3.operations import bodies
+from s3.operations.objects import store
+from trail import digests
+from trail.models import DeliveryClaim, Event, Trail, TrailLogFile
+
+log = logging.getLogger(__name__)
+
+# Events are delivered once they are this old: row IDs are given out at INSERT and a
+# transaction may commit after a later one, so the newest rows wait until every
+# transaction that started before them has had time to commit.
+SETTLE = timedelta(seconds=10)
+BATCH = 2000
+# Services whose events CloudTrail calls global: a single-region trail receives them
+# when IncludeGlobalServiceEvents is on.
+GLOBAL_SOURCES = frozenset({"iam.amazonaws.com", "sts.amazonaws.com", "signin.amazonaws.com"})
+ALPHANUMERIC = string.ascii_letters + string.digits
+LEASE = timedelta(minutes=10)
+OWNER_ACL = "bucket-owner-full-control"
+
+
+def trail_prefix(trail):
+    return trail.s3_key_prefix.strip("/") if trail.s3_key_prefix else ""
+
+
+def log_file_key(trail, region, now):
+    account = trail.account.account_id
+    suffix = "".join(secrets.choice(ALPHANUMERIC) for _ in range(16))
+    key = (
+        f"AWSLogs/{account}/CloudTrail/{region}/{now:%Y/%m/%d}/"
+        f"{account}_CloudTrail_{region}_{now:%Y%m%dT%H%MZ}_{suffix}.json.gz"
+    )
+    prefix = trail_prefix(trail)
+    return f"{prefix}/{key}" if prefix else key
+
+
+def may_write(trail, bucket, key):
+    """Whether the bucket policy lets CloudTrail write ``key`` for this trail, with the
+    ACL and source keys CloudTrail's PutObject carries."""
+    context = {
+        "s3:x-amz-acl": OWNER_ACL,
+        "aws:SourceArn": trail.arn,
+        "aws:SourceAccount": trail.account.account_id,
+    }
+    return access.service_may(bucket, "s3:PutObject", f"{bucket.arn}/{key}", context=context)
+
+
+# --- which events a trail logs ---------------------------------------------------------
+
+
+def _read_write_matches(selector, event):
+    kind = selector.get("ReadWriteType") or "All"
+    return kind == "All" or (kind == "ReadOnly") == event.read_only
+
+
+def _object_arn(event):
+    parameters = event.request_parameters or {}
+    bucket = parameters.get("bucketName") or parameters.get("bucket") or ""
+    return f"arn:aws:s3:::{bucket}/{parameters.get('key') or ''}"
+
+
+def _data_resource_matches(resource, event):
+    if resource.get("Type") != "AWS::S3::Object" or event.event_source != "s3.amazonaws.com":
+        return False
+    arn = _object_arn(event)
+    for value in resource.get("Values") or ():
+        # "arn:aws:s3" (every bucket), "arn:aws:s3:::bucket/" (its objects) or
+        # "arn:aws:s3:::bucket/prefix" (the objects under a prefix).
+        if value in ("arn:aws:s3", "arn:aws:s3:::") or arn.startswith(value):
+            return True
+    return False
+
+
+def selected(trail, event):
+    """Whether the trail's event selectors pick the event."""
+    for selector in trail.event_selectors or ():
+        if not _read_write_matches(selector, event):
+            continue
+        if event.management_event:
+            excluded = selector.get("ExcludeManagementEventSources") or ()
+            if selector.get("IncludeManagementEvents", True) and event.event_source not in excluded:
+                return True
+        elif any(_data_resource_matches(r, event) for r in selector.get("DataResources") or ()):
+            return True
+    return False
+
+
+def in_trail_regions(trail, event):
+    if trail.is_multi_region_trail or event.aws_region == trail.home_region:
+        return True
+    return trail.include_global_service_events and event.event_source in GLOBAL_SOURCES
+
+
+# --- writing into the bucket ---------------------------------------------------------------
+
+
+def put_object(bucket, key, body, metadata=None):
+    """Store ``body`` at ``key`` as a real S3 object owned by the bucket owner (the
+    bucket-owner-full-control ACL CloudTrail writes with)."""
+    received = bodies.receive({"body": body})
+    try:
+        store(
+            bucket,
+            key,
+            blob=received.install(),
+            size=received.size,
+            etag=received.etag,
+            owner_account_id=bucket.account.account_id,
+            checksum_algorithm=received.checksum_algorithm,
+            checksum_value=received.checksum_value,
+            content_type="application/json",
+            metadata=metadata or {},
+        )
+    finally:
+        received.staged.discard()
+
+
+def _log_document(events):
+    return json.dumps({"Records": [e.as_record() for e in events]}, separators=(",", ":")).encode("utf-8")
+
+
+class DeliveryRefused(Exception):
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
+def deliver_trail(trail_pk, now, settle=SETTLE):
+    """Deliver one trail's pending events and due digests; returns the number of log
+    files written. Errors land in the trail's status, not in an exception."""
+    try:
+        with transaction.atomic():
+            trail = Trail.objects.select_for_update().select_related("account").get(pk=trail_pk)
+            if not trail.is_logging:
+                return 0
+            written = _deliver_logs(trail, now, settle)
+            if trail.log_file_validation_enabled:
+                _deliver_digests(trail, now)
+            trail.save()
+            return written
+    except DeliveryRefused as refused:
+        # Nothing was kept: the cursor stays where it was and the events wait for a
+        # bucket policy that lets CloudTrail in.
+        Trail.objects.filter(pk=trail_pk).update(
+            latest_delivery_attempt_time=now, latest_delivery_error=refused.code
+        )
+        return 0
+
+
+def _target_bucket(trail):
+    bucket = Bucket.objects.select_related("account").filter(name=trail.s3_bucket_name).first()
+    if bucket is None:
+        raise DeliveryRefused("NoSuchBucket")
+    return bucket
+
+
+def _deliver_logs(trail, now, settle):
+    events = list(
+        Event.objects.filter(
+            recipient_account_id=trail.account.account_id, pk__gt=trail.cursor, event_time__lte=now - settle
+        ).order_by("pk")[:BATCH]
+    )
+    if not events:
+        return 0
+    by_region = {}
+    for event in events:
+        if in_trail_regions(trail, event) and selected(trail, event):
+            # Each region's events go to its own folder, as CloudTrail files them.
+            by_region.setdefault(event.aws_region, []).append(event)
+    written = 0
+    if by_region:
+        bucket = _target_bucket(trail)
+        keys = {region: log_file_key(trail, region, now) for region in sorted(by_region)}
+        # Every file is allowed before any is written: a refusal keeps nothing.
+        if not all(may_write(trail, bucket, key) for key in keys.values()):
+            raise DeliveryRefused("AccessDenied")
+        for region, key in keys.items():
+            chosen = by_region[region]
+            document = _log_document(chosen)
+            put_object(bucket, key, gzip.compress(document, mtime=0))
+            TrailLogFile.objects.create(
+                trail=trail,
+                region=region,
+                s3_bucket=bucket.name,
+                s3_object=key,
+                hash_value=hashlib.sha256(document).hexdigest(),
+                oldest_event_time=min(e.event_time for e in chosen),
+                newest_event_time=max(e.event_time for e in chosen),
+                delivered=now,
+            )
+            written += 1
+        trail.latest_delivery_attempt_time = now
+        trail.latest_delivery_time = now
+        trail.latest_delivery_error = ""
+    trail.cursor = events[-1].pk
+    return written
+
+
+def _deliver_digests(trail, now):
+    due = digests.digests_due(trail, now)
+    if not due:
+        return
+    bucket = Bucket.objects.select_related("account").filter(name=trail.s3_bucket_name).first()
+    prefix = trail_prefix(trail)
+    for chain, files in due:
+        key = digests.digest_key(trail, chain.region, now, prefix)
+        if bucket is None or not may_write(trail, bucket, key):
+            trail.latest_digest_delivery_error = "NoSuchBucket" if bucket is None else "AccessDenied"
+            return
+        digests.write_digest(
+            trail, chain, files, bucket.name, prefix, now, lambda k, body, meta: put_object(bucket, k, body, meta)
+        )
+        trail.latest_digest_delivery_time = now
+        trail.latest_digest_delivery_error = ""
+
+
+def deliver(now=None, settle=SETTLE):
+    """One delivery run over every logging trail, then the event store's seals.
+    Returns the number of log files written."""
+    now = now or clock.now()
+    written = 0
+    for pk in Trail.objects.filter(is_logging=True).order_by("pk").values_list("pk", flat=True):
+        written += deliver_trail(pk, now, settle)
+    settled = Event.objects.filter(event_time__lte=now - settle).order_by("-pk").values_list("pk", flat=True).first()
+    if settled:
+        digests.seal_events(upto=settled)
+    return written
+
+
+# --- the periodic run in a served process ------------------------------------------------
+
+CLAIM = "delivery"
+
+
+def claim(holder, now, lease=LEASE):
+    """Take the delivery lease for ``holder`` if it is free or expired: one conditional
+    UPDATE, atomic on every database, so of several workers exactly one wins."""
+    DeliveryClaim.objects.get_or_create(name=CLAIM)
+    taken = DeliveryClaim.objects.filter(name=CLAIM).filter(
+        Q(expires__isnull=True) | Q(expires__lte=now) | Q(holder=holder)
+    ).update(holder=holder, expires=now + lease)
+    return taken == 1
+
+
+def release(holder):
+    DeliveryClaim.objects.filter(name=CLAIM, holder=holder).update(expires=None)
+
+
+def run_once(holder):
+    """A delivery run if this process holds the lease; False when another has it."""
+    now = clock.now()
+    if not claim(holder, now):
+        return False
+    try:
+        deliver(now)
+    finally:
+        release(holder)
+    return True
+
+
+def interval():
+    try:
+        return max(1.0, float(os.environ.get("IAMLAB_TRAIL_DELIVERY_SECONDS", "300")))
+    except ValueError:
+        return 300.0
+
+
+_started = threading.Lock()
+_thread = None
+
+
+def start_background():
+    """Start the daemon thread that delivers every ``interval()`` seconds (once per
+    process)."""
+    global _thread
+    with _started:
+        if _thread is not None:
+            return _thread
+        holder = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        stop = threading.Event()
+
+        def loop():
+            from django.db import connection
+
+            while not stop.wait(interval()):
+                try:
+                    run_once(holder)
+                except Exception:  # a bad run must not end the thread; the next one retries
+                    log.exception("trail delivery run failed")
+                finally:
+                    connection.close()
+
+        _thread = threading.Thread(target=loop, name="trail-delivery", daemon=True)
+        _thread.stop = stop
+        _thread.start()
+        return _thread
