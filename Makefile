@@ -8,8 +8,16 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 THREADS ?= 4
+# gunicorn's access log costs 0.07-0.15 ms of CPU per request (measured with bench/run.py),
+# up to a third of an API call's budget; every API call is in the CloudTrail event history
+# anyway. `make run ACCESS_LOG=-` prints it.
+ACCESS_LOG ?=
+# How `make run` serves, and so how `make bench` measures.
+GUNICORN_ARGS = --workers $(WORKERS) --worker-class gthread --threads $(THREADS) \
+	$(if $(ACCESS_LOG),--access-logfile $(ACCESS_LOG)) --forwarded-allow-ips=""
+MOTO_VENV := bench/.venv-moto
 
-.PHONY: install run test test-fast migrate clean
+.PHONY: install run test test-fast migrate clean bench
 
 install: $(STAMP)
 
@@ -26,11 +34,22 @@ migrate: install
 run: migrate
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py demoaccount --url http://$(HOST):$(PORT)
-	$(BIN)/gunicorn console.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
-		--worker-class gthread --threads $(THREADS) --access-logfile - --forwarded-allow-ips=""
+	$(BIN)/gunicorn console.wsgi:application --bind $(HOST):$(PORT) $(GUNICORN_ARGS)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# iamlab and moto's server side by side (bench/run.py): moto in its own venv, never a
+# dependency of the project; wrk from Debian replays the signed requests.
+$(MOTO_VENV)/.installed:
+	test -x $(MOTO_VENV)/bin/python || $(PYTHON) -m venv $(MOTO_VENV)
+	$(MOTO_VENV)/bin/python -m pip install --quiet 'moto[server]'
+	touch $@
+
+bench: install $(MOTO_VENV)/.installed
+	command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		(apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	GUNICORN_ARGS='$(GUNICORN_ARGS)' $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -17,9 +17,11 @@
 import json
 from dataclasses import dataclass
 
+from django.db import connection
+
 from console import clock
-from iam import effective
-from iam.models import PasswordPolicy, Role, User
+from iam import arns, effective
+from iam.models import PasswordPolicy, Role, Tag, User
 from iam.policy import Request, compile_policy, denial_message, evaluate
 
 
@@ -35,12 +37,13 @@ ALLOW = Decision(True)
 ACCOUNT_PASSWORD_GRANT = {"type": "identity", "name": "AllowUsersToChangePassword", "kind": "account"}
 
 
-def _account_password_grant(user):
+def _account_password_grant(user, account_id):
     document = json.dumps(
         {
             "Version": "2012-10-17",
             "Statement": [
-                {"Effect": "Allow", "Action": "iam:ChangePassword", "Resource": user.arn},
+                {"Effect": "Allow", "Action": "iam:ChangePassword",
+                 "Resource": arns.user_arn(account_id, user.path, user.user_name)},
                 {"Effect": "Allow", "Action": "iam:GetAccountPasswordPolicy", "Resource": "*"},
             ],
         }
@@ -84,7 +87,7 @@ def condition_context(ctx, caller, session=None):
             context["aws:MultiFactorAuthAge"] = str(int((now - mfa_time).total_seconds()))
     if isinstance(caller, User):
         context["aws:username"] = caller.user_name
-    for key, value in caller.tags.values_list("key", "value"):
+    for key, value in _rows(_TAGS_SQL["role_id" if isinstance(caller, Role) else "user_id"], [caller.pk]):
         context[f"aws:PrincipalTag/{key}"] = value
     if session is not None:
         # Session tags override the role's tags with the same key.
@@ -97,12 +100,49 @@ def _compiled(pairs, kind):
     return [(label, compile_policy(text, kind)) for label, text in pairs]
 
 
+# Every request an IAM user or role signs runs the queries below, so they are plain SQL:
+# compiling the equivalent ORM queries cost more than the rest of the decision.
+def _rows(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+_TAGS_SQL = {
+    column: "SELECT {}, {} FROM {} WHERE {} = %s".format(
+        connection.ops.quote_name("key"), connection.ops.quote_name("value"), Tag._meta.db_table, column
+    )
+    for column in ("user_id", "role_id")
+}
+# What a decision reads of the caller; its other fields are loaded if something asks.
+_CALLER_FIELDS = {
+    User: ("id", "account_id", "user_name", "path", "permissions_boundary_id"),
+    Role: ("id", "account_id", "role_name", "path", "permissions_boundary_id"),
+}
+_CALLER_SQL = {
+    model: f"SELECT {', '.join(fields)} FROM {model._meta.db_table} WHERE id = %s"
+    for model, fields in _CALLER_FIELDS.items()
+}
+_PASSWORD_GRANT_SQL = (
+    f"SELECT 1 FROM {PasswordPolicy._meta.db_table}"
+    " WHERE account_id = %s AND allow_users_to_change_password = %s"
+)
+
+
+def _load(model, pk):
+    """The row of ``model`` as the ORM's ``only(...)`` would give it (the rest deferred)."""
+    rows = _rows(_CALLER_SQL[model], [pk])
+    if not rows:
+        raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
+    return model.from_db(connection.alias, _CALLER_FIELDS[model], rows[0])
+
+
 def _caller(ctx):
     """The IAM entity whose policies apply: the user, or the role of a role session."""
     principal = ctx.principal
     if principal.is_role_session:
-        return Role.objects.select_related("account").get(pk=principal.role_pk)
-    return User.objects.select_related("account").get(pk=principal.user_pk)
+        return _load(Role, principal.role_pk)
+    return _load(User, principal.user_pk)
 
 
 def _role_session(ctx):
@@ -145,10 +185,8 @@ def authorize(ctx, action, resource, resource_policy=None, condition_keys=None):
         return ALLOW
     caller = _caller(ctx)
     identity = _compiled(effective.identity_policies(caller), "identity")
-    if not principal.is_role_session and PasswordPolicy.objects.filter(
-        account=caller.account, allow_users_to_change_password=True
-    ).exists():
-        identity.append(_account_password_grant(caller))
+    if not principal.is_role_session and _rows(_PASSWORD_GRANT_SQL, [caller.account_id, True]):
+        identity.append(_account_password_grant(caller, principal.account_id))
     boundary = effective.permissions_boundary(caller)
     resource_policies = None
     if resource_policy:

@@ -69,8 +69,10 @@ def _remove_dot_segments(path):
     return "/" + "/".join(segments) + trailing
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical_uri(raw_path, *, s3=False):
-    """The canonical URI of a path as sent (still percent-encoded)."""
+    """The canonical URI of a path as sent (still percent-encoded). Cached: most calls
+    are to a few paths (``/`` for every query and JSON service)."""
     once = _uri_encode(raw_path or "/", safe=b"/")
     if s3:
         return once

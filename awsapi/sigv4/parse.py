@@ -104,9 +104,11 @@ def parse_request_auth(method, raw_path, raw_query, headers, *, service=None):
     authorization = (headers.get("authorization") or "").strip()
     presigned = "X-Amz-Algorithm" in params or "X-Amz-Credential" in params
     if presigned:
+        parameters = None
         credential_text = params.get("X-Amz-Credential", "")
     else:
-        credential_text = _header_parameters(authorization).get("Credential", "")
+        parameters = _header_parameters(authorization)
+        credential_text = parameters.get("Credential", "")
     if service is None:
         # The scope's service names the dialect; with no readable scope, a request carrying
         # x-amz-content-sha256 (which only S3 requires) is taken for S3's.
@@ -133,7 +135,7 @@ def parse_request_auth(method, raw_path, raw_query, headers, *, service=None):
         return _parse_query_auth(params, headers, service, s3, dialect)
     scheme = authorization.split(None, 1)[0] if authorization else ""
     if scheme.upper() == ALGORITHM:
-        return _parse_header_auth(authorization, headers, service, s3, dialect)
+        return _parse_header_auth(authorization, parameters, headers, service, s3, dialect)
     if scheme.upper().startswith("AWS4-"):
         if s3:
             raise _s3(
@@ -166,8 +168,7 @@ def _header_parameters(authorization):
     return parameters
 
 
-def _parse_header_auth(authorization, headers, service, s3, dialect):
-    parameters = _header_parameters(authorization)
+def _parse_header_auth(authorization, parameters, headers, service, s3, dialect):
     if "x-amz-date" in headers:
         date_header, date_text = "x-amz-date", headers["x-amz-date"]
         amz_date = _parse_amz_date(date_text)

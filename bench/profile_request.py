@@ -1,0 +1,273 @@
+"""Where the server CPU of one signed API request goes, without a network in between.
+
+Sets up a fresh var dir (production settings, SQLite WAL), creates an account with a
+root access key, signs one request with botocore and calls Django's WSGI handler (the
+whole middleware stack, as a gunicorn worker does) in a loop; prints the CPU time per
+request, and with --profile the cProfile of the loop.
+
+    .venv/bin/python bench/profile_request.py [--action sts] [--n 5000] [--profile] [--sort tottime]
+"""
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ACTIONS = {
+    "sts": ("sts", b"Action=GetCallerIdentity&Version=2011-06-15"),
+    "listusers": ("iam", b"Action=ListUsers&Version=2010-05-08"),
+    "listbuckets": ("s3", None),
+    "createuser": ("iam", b"Action=CreateUser&Version=2010-05-08&UserName=u-{n}"),
+}
+
+
+def prepare(var):
+    env = {**os.environ, "IAMLAB_VAR_DIR": var}
+    env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run(manage + ["migrate", "-v0"], env=env, check=True, cwd=ROOT)
+    out = subprocess.run(
+        manage + ["createaccount", "--email", "bench@example.com", "--password", "Bench-Passw0rd!",
+                  "--root-access-key", "--json"],
+        env=env, check=True, capture_output=True, text=True, cwd=ROOT,
+    )
+    return json.loads(out.stdout)
+
+
+def signed_environ(key, service, body, host="127.0.0.1:8000"):
+    """A function making the WSGI environ of the signed request; a body with ``{n}``
+    is signed afresh with a new number on each call (CreateUser's distinct names)."""
+    if body is not None and b"{n}" in body:
+        # Signed beforehand, so that signing is not measured.
+        prefix = os.urandom(4).hex()
+        makers = [
+            signed_environ(key, service, body.replace(b"{n}", f"{prefix}-{i}".encode()), host)
+            for i in range(FRESH_REQUESTS)
+        ]
+        makers.reverse()
+
+        def fresh():
+            return makers.pop()()
+
+        return fresh
+
+    from botocore.auth import S3SigV4Auth, SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    credentials = Credentials(key["access_key_id"], key["secret_access_key"])
+    if body is None:  # s3 ListBuckets
+        request = AWSRequest(method="GET", url=f"http://{host}/", headers={})
+        S3SigV4Auth(credentials, "s3", "us-east-1").add_auth(request)
+        method, body = "GET", b""
+    else:
+        request = AWSRequest(method="POST", url=f"http://{host}/", data=body,
+                             headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+        SigV4Auth(credentials, service, "us-east-1").add_auth(request)
+        method = "POST"
+    headers = dict(request.headers.items())
+
+    def environ():
+        env = {
+            "REQUEST_METHOD": method, "PATH_INFO": "/", "RAW_URI": "/", "QUERY_STRING": "", "SCRIPT_NAME": "",
+            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": "50000", "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr, "wsgi.multithread": True,
+            "wsgi.multiprocess": True, "wsgi.run_once": False, "wsgi.version": (1, 0),
+            "HTTP_HOST": host, "CONTENT_LENGTH": str(len(body)),
+        }
+        for name, value in headers.items():
+            name = name.upper().replace("-", "_")
+            if name == "CONTENT_TYPE":
+                env["CONTENT_TYPE"] = value
+            elif name != "CONTENT_LENGTH":
+                env["HTTP_" + name] = value
+        return env
+
+    return environ
+
+
+def iam_user_key(var):
+    """An access key of IAM user ``reader``: IAMReadOnlyAccess attached to the user, one
+    inline policy, and a group with a policy of its own, as a class would set it up."""
+    path = Path(var) / "bench-user-key.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    from awsapi.context import RequestContext
+    from awsapi.dispatch import dispatch
+    from iam.models import Account
+    from iam.principals import root_principal
+
+    account = Account.objects.get(account_id=json.loads((Path(var) / "bench-key.json").read_text())["account_id"])
+    root = RequestContext(principal=root_principal(account), source_ip="127.0.0.1", via_console=False)
+    deny = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "iam:DeleteAccountPasswordPolicy", "Resource": "*"}]})
+    dispatch(root, "iam:CreateUser", {"UserName": "reader"})
+    dispatch(root, "iam:AttachUserPolicy", {"UserName": "reader",
+                                            "PolicyArn": "arn:aws:iam::aws:policy/IAMReadOnlyAccess"})
+    dispatch(root, "iam:PutUserPolicy", {"UserName": "reader", "PolicyName": "NoPolicyDelete", "PolicyDocument": deny})
+    dispatch(root, "iam:CreateGroup", {"GroupName": "readers"})
+    dispatch(root, "iam:PutGroupPolicy", {"GroupName": "readers", "PolicyName": "NoPolicyDelete", "PolicyDocument": deny})
+    dispatch(root, "iam:AddUserToGroup", {"GroupName": "readers", "UserName": "reader"})
+    created = dispatch(root, "iam:CreateAccessKey", {"UserName": "reader"})["AccessKey"]
+    key = {"access_key_id": created["AccessKeyId"], "secret_access_key": created["SecretAccessKey"]}
+    path.write_text(json.dumps(key))
+    return key
+
+
+FRESH_REQUESTS = 0  # set from --n: how many distinct requests a {n} body needs
+
+PARTS = [
+    # (module, attribute, label): each wrapped to add its CPU time to its label
+    ("awsapi.middleware", "api", "whole API view"),
+    ("awsapi.views", "_headers", "view: request.headers as a dict"),
+    ("awsapi.sigv4", "parse_request_auth", "sigv4: parse credential"),
+    ("awsapi.credentials", "resolve", "credentials: key lookup (SELECT) + decrypt"),
+    ("awsapi.protocol", "parse_request", "protocol: parse body"),
+    ("awsapi.sigv4", "verify", "sigv4: verify signature"),
+    ("awsapi.views", "dispatch", "dispatch (authorize + operation + event)"),
+    ("awsapi.dispatch", "authorize", "dispatch: authorize"),
+    ("trail.record", "api_call", "dispatch: record event (INSERT)"),
+    ("awsapi.credentials", "record_use", "credentials: last used"),
+    ("awsapi.protocol", "serialize_response", "protocol: serialize"),
+    ("awsapi.views", "_response", "view: HttpResponse"),
+]
+
+
+def breakdown(once, n):
+    import importlib
+    from collections import defaultdict
+
+    spent = defaultdict(float)
+    clock = time.process_time
+
+    def wrap(function, label):
+        def wrapper(*args, **kwargs):
+            start = clock()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] += clock() - start
+
+        return wrapper
+
+    for module_name, attribute, label in PARTS:
+        module = importlib.import_module(module_name)
+        setattr(module, attribute, wrap(getattr(module, attribute), label))
+    # The middleware captured ``api`` at import: rebuild the handler's chain.
+    from console.wsgi import application
+
+    application.load_middleware()
+    for _ in range(100):
+        once()
+    spent.clear()
+    start = clock()
+    for _ in range(n):
+        once()
+    total = clock() - start
+    print(f"{'part':50} {'ms/req':>8}")
+    print(f"{'whole WSGI call (Django handler + view)':50} {total / n * 1000:8.3f}")
+    for _, _, label in PARTS:
+        print(f"{label:50} {spent[label] / n * 1000:8.3f}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--action", choices=sorted(ACTIONS), default="sts")
+    parser.add_argument("--n", type=int, default=5000)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--limit", type=int, default=45)
+    parser.add_argument("--var", help="reuse this var dir (already prepared)")
+    parser.add_argument("--breakdown", action="store_true", help="CPU per part of the request path")
+    parser.add_argument("--patch", help="a Python file run once Django is set up: try a change without editing the tree")
+    parser.add_argument("--as-user", action="store_true",
+                        help="sign as IAM user 'reader' (IAMReadOnlyAccess, in a group) instead of the root user")
+    parser.add_argument("--pool", type=int, default=0,
+                        help="run each request on a thread of a pool of this size, as gunicorn's gthread worker does")
+    parser.add_argument("--gc", choices=("on", "off", "freeze"), default="on",
+                        help="Python's cyclic GC as is, disabled, or with the loaded objects frozen")
+    options = parser.parse_args()
+    var = options.var or tempfile.mkdtemp(prefix="iamlab-profile-")
+    key_file = Path(var) / "bench-key.json"
+    if key_file.exists():
+        key = json.loads(key_file.read_text())
+    else:
+        key = prepare(var)
+        key_file.write_text(json.dumps(key))
+    os.environ["IAMLAB_VAR_DIR"] = var
+    os.environ.pop("DATABASE_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "console.settings"
+    from console.wsgi import application
+
+    if options.as_user:
+        key = iam_user_key(var)
+    if options.patch:
+        exec(compile(Path(options.patch).read_text(), options.patch, "exec"), {"__name__": "bench_patch"})
+    service, body = ACTIONS[options.action]
+    global FRESH_REQUESTS
+    FRESH_REQUESTS = options.n * 3 + 400
+    make = signed_environ(key, service, body)
+
+    def start_response(status, headers, exc_info=None):
+        if not status.startswith("200"):
+            raise SystemExit(f"unexpected {status}")
+
+    def once():
+        result = application(make(), start_response)
+        b"".join(result)
+        result.close()
+
+    if options.pool:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(options.pool)
+        direct = once
+
+        def once():
+            pool.submit(direct).result()
+
+    for _ in range(200):
+        once()
+    import gc
+
+    if options.gc == "off":
+        gc.disable()
+    elif options.gc == "freeze":
+        gc.freeze()
+    if options.breakdown:
+        breakdown(once, options.n)
+        return
+    if options.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(options.n):
+            once()
+        profiler.disable()
+        stats = pstats.Stats(profiler)
+        stats.sort_stats(options.sort).print_stats(options.limit)
+        return
+    best = None
+    for _ in range(3):
+        started = time.process_time()
+        for _ in range(options.n):
+            once()
+        per = (time.process_time() - started) / options.n * 1000
+        best = per if best is None else min(best, per)
+    print(f"{options.action}: {best:.3f} ms CPU per request (best of 3 x {options.n}), var {var}")
+
+
+if __name__ == "__main__":
+    main()
