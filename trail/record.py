@@ -4,7 +4,7 @@ exactly one; secret parameters never reach an event."""
 import uuid
 from functools import lru_cache
 
-from django.db import connections, router
+from django.db import connections, models, router
 from django.db.models.sql import InsertQuery
 
 from console import clock
@@ -33,8 +33,29 @@ def _insert_statement(model, alias):
     return sql, fields, returning
 
 
+# Field types whose value goes to the database as it is (str, int, bool, None): asking
+# Django to prepare each of them cost more than the INSERT itself.
+_AS_IS = (models.CharField, models.TextField, models.BooleanField, models.IntegerField, models.BigIntegerField)
+
+
+@lru_cache(maxsize=8)
+def _preparers(fields):
+    """(attname, default, prepare) per field; prepare is None where the value goes as is,
+    and the default is computed once unless it is a callable (a fresh dict, ...)."""
+    found = []
+    for field in fields:
+        default = field.default if field.has_default() and callable(field.default) else field.get_default()
+        prepare = None if type(field) in _AS_IS else field.get_db_prep_save
+        found.append((field.attname, default, prepare))
+    return tuple(found)
+
+
 def _row(fields, values, connection):
-    return [field.get_db_prep_save(values.get(field.attname, field.get_default()), connection) for field in fields]
+    row = []
+    for attname, default, prepare in _preparers(tuple(fields)):
+        value = values[attname] if attname in values else (default() if callable(default) else default)
+        row.append(value if prepare is None else prepare(value, connection))
+    return row
 
 
 def _save(resources=(), **values):
