@@ -13,9 +13,8 @@ from django.utils.dateparse import parse_datetime
 from awsapi.context import Principal
 from awsapi.errors import AWSError
 from console import clock
-from iam import arns, crypto
+from iam import arns, crypto, rows
 from iam.models import AccessKey
-from iam.principals import role_session_principal, root_principal, user_principal
 from sts.models import Session
 from sts.operations import token_digest
 
@@ -110,26 +109,59 @@ def resolve(credential):
     return Signer(principal, _decrypted(key_id, secret_encrypted), access_key=key)
 
 
+# A session's own columns, then what its principal needs of its account, user or role.
+SESSION_FIELDS = (
+    "id", "account_id", "access_key_id", "secret_encrypted", "session_token_sha256", "create_date", "expiration",
+    "user_id", "role_id", "role_session_name", "session_policy", "session_policy_arns", "tags", "mfa_authenticated",
+)
+SESSION_LOOKUP = (
+    f"SELECT {', '.join('s.' + name for name in SESSION_FIELDS)}, a.account_id, u.user_name, u.user_id, u.path,"
+    " r.role_name, r.role_id, r.path"
+    " FROM sts_session s JOIN iam_account a ON a.id = s.account_id"
+    " LEFT JOIN iam_user u ON u.id = s.user_id LEFT JOIN iam_role r ON r.id = s.role_id"
+    " WHERE s.access_key_id = %s"
+)
+
+
 def _session(credential):
-    session = (
-        Session.objects.select_related("account", "user__account", "role__account")
-        .filter(access_key_id=credential.access_key_id)
-        .first()
-    )
+    row = rows.fetchone(SESSION_LOOKUP, [credential.access_key_id])
     token = credential.security_token or ""
-    if session is None or not hmac.compare_digest(token_digest(token), session.session_token_sha256):
+    if row is None or not hmac.compare_digest(token_digest(token), row[SESSION_FIELDS.index("session_token_sha256")]):
         raise InvalidClientTokenId()
+    session = rows.instance(Session, SESSION_FIELDS, row[: len(SESSION_FIELDS)])
     if session.expiration <= clock.now():
         raise ExpiredToken()
+    account_id, user_name, user_id, user_path, role_name, role_id, role_path = row[len(SESSION_FIELDS):]
     if session.role_id:
-        principal = role_session_principal(session)
+        role_arn = arns.role_arn(account_id, role_path, role_name)
+        principal = Principal(
+            type="AssumedRole",
+            account_id=account_id,
+            arn=f"arn:aws:sts::{account_id}:assumed-role/{role_name}/{session.role_session_name}",
+            principal_id=f"{role_id}:{session.role_session_name}",
+            role_pk=session.role_id,
+            session_name=session.role_session_name,
+            session_pk=session.pk,
+            issuer_arn=role_arn,
+            issuer_principal_id=role_id,
+            issuer_name=role_name,
+        )
     elif session.user_id:
-        base = user_principal(session.user)
-        principal = type(base)(**{**base.__dict__, "session_pk": session.pk})
+        principal = Principal(
+            type="IAMUser",
+            account_id=account_id,
+            arn=arns.user_arn(account_id, user_path, user_name),
+            principal_id=user_id,
+            user_name=user_name,
+            user_pk=session.user_id,
+            session_pk=session.pk,
+        )
     else:
-        base = root_principal(session.account)
-        principal = type(base)(**{**base.__dict__, "session_pk": session.pk})
-    return Signer(principal, session.secret_access_key(), session=session)
+        principal = Principal(
+            type="Root", account_id=account_id, arn=arns.root_arn(account_id), principal_id=account_id,
+            session_pk=session.pk,
+        )
+    return Signer(principal, _decrypted(session.access_key_id, session.secret_encrypted), session=session)
 
 
 def check_service(signer, service):

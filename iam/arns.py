@@ -7,3 +7,7 @@ def root_arn(account_id):
 
 def user_arn(account_id, path, user_name):
     return f"arn:aws:iam::{account_id}:user{path}{user_name}"
+
+
+def role_arn(account_id, path, role_name):
+    return f"arn:aws:iam::{account_id}:role{path}{role_name}"

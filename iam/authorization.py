@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from console import clock
-from iam import arns, effective
+from iam import arns, effective, rows
 from iam.models import PasswordPolicy, Role, Tag, User
 from iam.policy import Request, compile_policy, denial_message, evaluate
 
@@ -151,7 +151,15 @@ def _role_session(ctx):
         return None
     from sts.models import Session
 
-    return Session.objects.select_related("account").get(pk=ctx.principal.session_pk)
+    row = rows.fetchone(_SESSION_SQL, [ctx.principal.session_pk])
+    if row is None:
+        raise Session.DoesNotExist("Session matching query does not exist.")
+    return rows.instance(Session, _SESSION_FIELDS, row)
+
+
+# What a decision reads of a role session: its tags and session policies.
+_SESSION_FIELDS = ("id", "account_id", "session_policy", "session_policy_arns", "tags")
+_SESSION_SQL = f"SELECT {', '.join(_SESSION_FIELDS)} FROM sts_session WHERE id = %s"
 
 
 def _session_policies(session):

@@ -217,7 +217,7 @@ class Role(models.Model):
 
     @property
     def arn(self):
-        return f"arn:aws:iam::{self.account.account_id}:role{self.path}{self.role_name}"
+        return arns.role_arn(self.account.account_id, self.path, self.role_name)
 
 
 def _exactly_one_of(*fields):

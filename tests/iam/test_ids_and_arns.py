@@ -98,6 +98,10 @@ def test_user_arn_at_root_path():
     assert arns.user_arn("111122223333", "/", "bob") == "arn:aws:iam::111122223333:user/bob"
 
 
+def test_role_arn_includes_path():
+    assert arns.role_arn("111122223333", "/service-role/", "Lab") == "arn:aws:iam::111122223333:role/service-role/Lab"
+
+
 def test_user_arn_includes_path():
     assert (
         arns.user_arn("111122223333", "/division_abc/subdivision_xyz/", "Bob")

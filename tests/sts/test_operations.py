@@ -221,6 +221,6 @@ def test_session_tags_are_principal_tags_and_the_session_is_read_once(bob_ctx, a
         "RoleArn": ROLE, "RoleSessionName": "s2", "Tags": [{"Key": "team", "Value": "red"}]}))
     with CaptureQueriesContext(connection) as captured:
         assert dispatch(blue, "iam:ListUsers")["Users"]
-    assert sum('"sts_session"' in q["sql"] for q in captured.captured_queries) == 1
+    assert sum("sts_session" in q["sql"] for q in captured.captured_queries) == 1
     with pytest.raises(AccessDenied):
         dispatch(red, "iam:ListUsers")
