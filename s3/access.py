@@ -240,7 +240,7 @@ def decide(ctx, action, bucket, key=None, *, resource=None, condition_keys=None)
     object_acl = []
     object_owner = owner
     if key is not None and acls_enabled:
-        found = Object.objects.filter(bucket=bucket, key=key).values_list("owner_account_id", "acl").first()
+        found = next(iter(Object.objects.filter(bucket=bucket, key=key).values_list("owner_account_id", "acl")[:1]), None)
         if found is not None:
             object_acl = _acl_policies(found[1], bucket, key, found[0], ignore_public_acls)
             if action_key not in BUCKET_OWNER_OBJECT_ACTIONS:
@@ -326,7 +326,9 @@ def authorize(ctx, spec, params):
         if principal.is_anonymous:
             return Decision(False, ACCESS_DENIED)
         return authorize_identity(ctx, action, resource, None, keys)
-    bucket = Bucket.objects.select_related("account").filter(name=params.get("Bucket") or "").first()
+    from s3.operations.common import bucket_named
+
+    bucket = bucket_named(params.get("Bucket"))
     if bucket is None:
         # NoSuchBucket is the operation's answer, for anyone allowed to ask.
         if principal.is_anonymous:

@@ -7,7 +7,10 @@ import binascii
 from datetime import timezone
 from urllib.parse import quote, unquote
 
+from django.db import connection
+
 from console import clock
+from iam import rows
 from s3 import storage
 from s3.errors import S3Error, invalid_argument, key_too_long, no_such_key
 from s3.models import Object
@@ -84,14 +87,32 @@ def new_object_ownership(ctx, bucket, key, kwargs):
     return owner, config.object_acl_from_request(bucket, owner, params, ctx)
 
 
+_OBJECT_FIELDS = tuple(field.attname for field in Object._meta.concrete_fields)
+_OBJECT_SQL = f"SELECT {', '.join(_OBJECT_FIELDS)} FROM {Object._meta.db_table} WHERE bucket_id = %s AND key = %s"
+
+
+def object_at(bucket, key, *, for_update=False):
+    """The object at ``key`` in ``bucket``, or None. Plain SQL, as the bucket's lookup:
+    every object call makes it."""
+    sql = _OBJECT_SQL
+    if for_update and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    row = rows.fetchone(sql, [bucket.pk, key or ""])
+    if row is None:
+        return None
+    found = rows.instance(Object, _OBJECT_FIELDS, row)
+    found.bucket = bucket
+    return found
+
+
 def lookup(bucket, key):
-    return Object.objects.filter(bucket=bucket, key=key).first()
+    return object_at(bucket, key)
 
 
 def store(bucket, key, *, blob, size, etag, owner_account_id, checksum_algorithm, checksum_value,
           checksum_type="FULL_OBJECT", parts_count=None, content_type=None, system=None, metadata=None, acl=None):
     """Point ``key`` at ``blob``, the previous blob removed once this commits."""
-    previous = Object.objects.select_for_update().filter(bucket=bucket, key=key).first()
+    previous = object_at(bucket, key, for_update=True)
     fields = dict(
         size=size,
         etag=etag,
@@ -243,7 +264,7 @@ def parse_range(header, size):
 
 
 def _readable(ctx, bucket, key):
-    obj = Object.objects.filter(bucket=bucket, key=key).first()
+    obj = object_at(bucket, key)
     if obj is None:
         from s3 import access
 
@@ -327,7 +348,7 @@ def head_object(ctx, bucket=None, key=None, **kwargs):
 def delete_object(ctx, bucket=None, key=None, **_versioning):
     """DeleteObject: succeeds whether or not the key exists, as on an unversioned bucket."""
     found = find_bucket(bucket)
-    obj = Object.objects.select_for_update().filter(bucket=found, key=key or "").first()
+    obj = object_at(found, key, for_update=True)
     if obj is not None:
         obj.delete()
         storage.remove_after_commit(obj.blob)
@@ -369,7 +390,7 @@ def delete_objects(ctx, bucket=None, delete=None, **_options):
         if not decision.allowed:
             errors.append({"Key": key, "Code": "AccessDenied", "Message": "Access Denied"})
             continue
-        obj = Object.objects.select_for_update().filter(bucket=found, key=key).first()
+        obj = object_at(found, key, for_update=True)
         if obj is not None:
             blobs.append(obj.blob)
             obj.delete()
