@@ -13,6 +13,7 @@ from awsapi.errors import (
     NoSuchEntity,
     ValidationError,
 )
+from iam import rows
 from iam.models import Account, Group, ManagedPolicy, Role, User
 from iam.validation import PATH, USER_NAME, Constraints
 
@@ -68,8 +69,17 @@ def quota(name):
     return getattr(iam.operations, name)
 
 
+_ACCOUNT_FIELDS = tuple(field.attname for field in Account._meta.concrete_fields)
+_ACCOUNT_SQL = f"SELECT {', '.join(_ACCOUNT_FIELDS)} FROM {Account._meta.db_table} WHERE account_id = %s"
+
+
 def account_of(ctx):
-    return Account.objects.get(account_id=ctx.principal.account_id)
+    """The caller's account. Plain SQL: nearly every IAM action starts here, and
+    compiling the ORM's query cost a third of a millisecond each time."""
+    row = rows.fetchone(_ACCOUNT_SQL, [ctx.principal.account_id])
+    if row is None:
+        raise Account.DoesNotExist("Account matching query does not exist.")
+    return rows.instance(Account, _ACCOUNT_FIELDS, row)
 
 
 # --- validation ---------------------------------------------------------------------

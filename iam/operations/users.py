@@ -13,7 +13,7 @@ from awsapi.errors import (
 )
 from awsapi.operation import operation
 from console import clock
-from iam import arns, ids
+from iam import arns, ids, rows
 from iam.models import LoginProfile, PasswordHistory, PasswordPolicy, User
 from iam.operations.account import enforce_password_policy, password_expired
 from iam.operations.common import (
@@ -94,6 +94,14 @@ def user_shape(user, details=False):
     return shape
 
 
+# Whether the name is taken (case-insensitively, as IAM names are) and how many users
+# the account has, in one plain query: CreateUser's checks before it writes.
+_NAME_TAKEN_AND_COUNT = (
+    f"SELECT COALESCE(SUM(CASE WHEN user_name_key = %s THEN 1 ELSE 0 END), 0), COUNT(*)"
+    f" FROM {User._meta.db_table} WHERE account_id = %s"
+)
+
+
 @operation("iam:CreateUser", resource=_new_user_resource)
 def create_user(ctx, user_name=None, path=None, permissions_boundary=None, tags=None):
     """CreateUser."""
@@ -108,10 +116,11 @@ def create_user(ctx, user_name=None, path=None, permissions_boundary=None, tags=
     if tags:
         validate_tags(tags)
     account = _account(ctx)
-    if account.users.filter(user_name_key=user_name.lower()).exists():
+    taken, count = rows.fetchone(_NAME_TAKEN_AND_COUNT, [user_name.lower(), account.pk])
+    if taken:
         raise EntityAlreadyExists(f"User with name {user_name} already exists.")
     limit = quota("USERS_PER_ACCOUNT")
-    if account.users.count() >= limit:
+    if count >= limit:
         raise LimitExceeded(f"Cannot exceed quota for UsersPerAccount: {limit}")
     boundary = None
     if permissions_boundary is not None:
@@ -130,7 +139,12 @@ def create_user(ctx, user_name=None, path=None, permissions_boundary=None, tags=
         raise EntityAlreadyExists(f"User with name {user_name} already exists.") from None
     if tags:
         apply_tags(user.tags, tags)
-    return {"User": user_shape(user, details=True)}
+        return {"User": user_shape(user, details=True)}
+    # A new user without tags: no query to find none.
+    shape = user_shape(user)
+    if boundary is not None:
+        shape["PermissionsBoundary"] = boundary_shape(boundary)
+    return {"User": shape}
 
 
 def _validate_password(member, password):
