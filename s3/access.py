@@ -31,7 +31,7 @@ from console import clock
 from iam.authorization import ALLOW, Decision, authorize as authorize_identity, caller_policies, request_keys
 from iam.policy import Request, compile_policy, denial_message, evaluate
 from s3 import acl as acls
-from s3.models import Bucket, Object
+from s3.models import Object
 
 ACCESS_DENIED = "Access Denied"
 # PutBucketPolicy and friends: the owner's root can always use them ("To ensure that
@@ -493,13 +493,6 @@ def validate_bucket_policy(text, bucket_name):
         raise MalformedPolicy(error.message) from None
     return document
 
-
-def can_list_bucket(ctx, bucket):
-    """Whether the caller has s3:ListBucket on ``bucket`` (a missing key is then a 404,
-    else a 403 that tells nothing)."""
-    from s3.operations.objects import list_objects
-
-    return authorize(ctx, list_objects.spec, {"Bucket": bucket.name}).allowed
 
 
 def service_may(bucket, action, resource, *, service="cloudtrail.amazonaws.com", context=None):

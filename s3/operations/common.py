@@ -1,12 +1,14 @@
 """What every S3 operation shares: the decorator that puts it under S3's authorization,
 ARNs, and finding the bucket a request names."""
 
+import base64
+
 from django.db import connection
 
 from awsapi.operation import operation
 from iam import rows
 from iam.models import Account
-from s3.errors import no_such_bucket
+from s3.errors import invalid_argument, no_such_bucket
 from s3.models import Bucket
 
 
@@ -60,3 +62,16 @@ def find_bucket(name, *, for_update=False):
     if bucket is None:
         raise no_such_bucket(name)
     return bucket
+
+
+def continuation_token_after(name):
+    """An opaque continuation token for a listing that goes on after ``name``."""
+    return base64.urlsafe_b64encode(name.encode("utf-8")).decode("ascii")
+
+
+def position_of(token):
+    """Where a continuation token says a listing goes on, or S3's InvalidArgument."""
+    try:
+        return base64.b64decode(token.encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
+    except (ValueError, UnicodeError):
+        raise invalid_argument("The continuation token provided is incorrect", "continuation-token", token) from None

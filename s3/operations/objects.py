@@ -2,8 +2,6 @@
 CopyObject, ListObjects and ListObjectsV2. Object-level calls are CloudTrail data
 events; keys are listed in UTF-8 byte order, as S3 lists them."""
 
-import base64
-import binascii
 from datetime import timezone
 from urllib.parse import quote, unquote
 
@@ -15,7 +13,14 @@ from s3 import storage
 from s3.errors import S3Error, invalid_argument, key_too_long, no_such_key
 from s3.models import Object
 from s3.operations import bodies, config
-from s3.operations.common import bucket_arn, find_bucket, object_arn, s3_operation
+from s3.operations.common import (
+    bucket_arn,
+    continuation_token_after,
+    find_bucket,
+    object_arn,
+    position_of,
+    s3_operation,
+)
 
 MAX_KEY_BYTES = 1024
 MAX_KEYS = 1000
@@ -606,23 +611,12 @@ def list_objects(ctx, bucket=None, prefix=None, delimiter=None, marker=None, max
     return result
 
 
-def _token(last):
-    return base64.urlsafe_b64encode(last.encode("utf-8")).decode("ascii")
-
-
-def _from_token(token):
-    try:
-        return base64.b64decode(token.encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
-    except (binascii.Error, ValueError, UnicodeError):
-        raise invalid_argument("The continuation token provided is incorrect", "continuation-token", token) from None
-
-
 @s3_operation("s3:ListObjectsV2", iam_action="s3:ListBucket", resource=bucket_arn, read_only=True, data_event=True,
               condition_keys=_list_condition_keys)
 def list_objects_v2(ctx, bucket=None, prefix=None, delimiter=None, max_keys=None, encoding_type=None,
                     continuation_token=None, start_after=None, fetch_owner=None, **_options):
     """ListObjectsV2: KeyCount, StartAfter and opaque continuation tokens."""
-    after = _from_token(continuation_token) if continuation_token else start_after
+    after = position_of(continuation_token) if continuation_token else start_after
     result, last = _listing(ctx, bucket, prefix, delimiter, after, max_keys, encoding_type, bool(fetch_owner))
     result["KeyCount"] = len(result["Contents"] or []) + len(result["CommonPrefixes"] or [])
     if continuation_token:
@@ -630,5 +624,5 @@ def list_objects_v2(ctx, bucket=None, prefix=None, delimiter=None, max_keys=None
     if start_after:
         result["StartAfter"] = _encode(start_after, encoding_type)
     if result["IsTruncated"]:
-        result["NextContinuationToken"] = _token(last)
+        result["NextContinuationToken"] = continuation_token_after(last)
     return result

@@ -91,3 +91,17 @@ def test_an_explicit_deny_on_list_all_my_buckets_refuses_list_buckets(alice, bob
     with pytest.raises(AccessDenied) as denied:
         dispatch(bob_ctx, "s3:ListBuckets")
     assert "s3:ListAllMyBuckets" in denied.value.message and "explicit deny" in denied.value.message
+
+
+def test_list_buckets_pages_and_prefix(alice, charlie):
+    for name in ("lab-a", "lab-b", "lab-c", "other"):
+        create(alice, name)
+    create(charlie, "lab-charlie")
+    page = dispatch(alice, "s3:ListBuckets", {"MaxBuckets": 2})
+    assert [b["Name"] for b in page["Buckets"]] == ["lab-a", "lab-b"] and page["ContinuationToken"]
+    rest = dispatch(alice, "s3:ListBuckets", {"MaxBuckets": 2, "ContinuationToken": page["ContinuationToken"]})
+    assert [b["Name"] for b in rest["Buckets"]] == ["lab-c", "other"] and "ContinuationToken" not in rest
+    labs = dispatch(alice, "s3:ListBuckets", {"Prefix": "lab-"})
+    assert [b["Name"] for b in labs["Buckets"]] == ["lab-a", "lab-b", "lab-c"] and labs["Prefix"] == "lab-"
+    assert error_of(alice, "s3:ListBuckets", {"MaxBuckets": 0}).code == "InvalidArgument"
+    assert error_of(alice, "s3:ListBuckets", {"ContinuationToken": "%%"}).code == "InvalidArgument"
