@@ -65,6 +65,12 @@ def _response(service, status, headers, body, request_id):
     for name, value in headers.items():
         response[name] = value
     response["x-amzn-RequestId"] = request_id
+    # S3 serves objects (any Content-Type, uploaded by anyone a bucket lets in) from the
+    # console's own origin, where AWS has a domain of their own: a sandboxed document
+    # runs no script and is not same-origin with the console, so an HTML object cannot
+    # act as whoever opens it.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

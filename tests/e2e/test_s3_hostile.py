@@ -152,3 +152,20 @@ def test_an_anonymous_attempt_is_recorded_for_the_bucket_owner(live_server, key)
     event = Event.objects.get(event_name="PutObject")
     assert event.recipient_account_id == "111122223333" and event.error_code == "AccessDenied"
     assert event.user_identity["type"] == "AWSAccount" and event.user_identity["accountId"] == "anonymous"
+
+
+def test_an_html_object_cannot_script_the_console_origin(live_server, alice, key):
+    """Objects come from the console's origin: every S3 answer is a sandboxed document."""
+    import urllib.request
+
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=live_server.url, region_name="us-east-1",
+                      aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    s3.put_object(Bucket="class-files", Key="evil.html", Body=b"<script>fetch('/iam/')</script>",
+                  ContentType="text/html")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "class-files", "Key": "evil.html"})
+    with urllib.request.urlopen(url) as response:
+        assert response.headers["Content-Type"] == "text/html"
+        assert response.headers["Content-Security-Policy"].startswith("sandbox;")
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
