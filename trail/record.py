@@ -165,6 +165,11 @@ def _recipient(ctx, params):
 
 def api_call(ctx, spec, params, result, error=None):
     """Record one API call (console or API door), successful or not."""
+    recipient = _recipient(ctx, params)
+    if recipient is None:
+        # An unsigned request for a bucket that does not exist concerns no account: it is
+        # not recorded, so nobody can grow the event store without credentials.
+        return
     request_parameters = _camelize(params, spec.secret_params)
     response_elements = None
     if error is None and not spec.read_only and result:
@@ -177,7 +182,7 @@ def api_call(ctx, spec, params, result, error=None):
         event_name=spec.name,
         event_type="AwsApiCall",
         aws_region=ctx.region,
-        recipient_account_id=_recipient(ctx, params),
+        recipient_account_id=recipient,
         username=username_of(ctx.principal),
         access_key_id=ctx.access_key_id,
         source_ip_address=ctx.source_ip,

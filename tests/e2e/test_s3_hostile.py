@@ -169,3 +169,16 @@ def test_an_html_object_cannot_script_the_console_origin(live_server, alice, key
         assert response.headers["Content-Type"] == "text/html"
         assert response.headers["Content-Security-Policy"].startswith("sandbox;")
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_unsigned_requests_for_missing_buckets_are_not_recorded(live_server, key):
+    from trail.models import Event
+
+    before = Event.objects.count()
+    for n in range(3):
+        parts = urlsplit(live_server.url)
+        with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+            sock.sendall(f"GET /nobody-{n}/x HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n".encode())
+            while sock.recv(65536):
+                pass
+    assert Event.objects.count() == before
