@@ -196,7 +196,10 @@ def api_call(ctx, spec, params, result, error=None):
         read_only=spec.read_only,
         management_event=not getattr(spec, "data_event", False),
         session_credential_from_console=ctx.via_console,
-        resources=resources_of(service, params, result if error is None else None),
+        resources=[
+            {name: clean_text(value) if isinstance(value, str) else value for name, value in resource.items()}
+            for resource in resources_of(service, params, result if error is None else None)
+        ],
     )
 
 
