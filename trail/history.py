@@ -113,7 +113,9 @@ def filters_from(query):
 
 def _timeline_rows(account_id, attribute, lower, upper):
     key, value = attribute if attribute else (None, None)
-    events = Event.objects.filter(recipient_account_id=account_id, event_time__gte=lower, event_time__lte=upper)
+    events = Event.objects.filter(
+        recipient_account_id=account_id, management_event=True, event_time__gte=lower, event_time__lte=upper
+    )
     if key in RESOURCE_COLUMNS:
         ids = (
             EventResource.objects.filter(

@@ -9,7 +9,10 @@ def _newest_first(*fields):
     # LookupEvents pages newest first. Event times are whole seconds, so the row ID
     # (the order of recording) breaks ties: (event_time, id) is a total order, and
     # every filter is one index range scan in that order.
-    return models.Index(fields=["recipient_account_id", *fields, "-event_time", "-id"])
+    # The event history and LookupEvents show management events only (S3 object calls
+    # are data events, for trails that select them): the flag leads each index so that
+    # a class's thousands of GetObject calls are never scanned past.
+    return models.Index(fields=["recipient_account_id", "management_event", *fields, "-event_time", "-id"])
 
 
 class Event(models.Model):

@@ -146,7 +146,9 @@ def find_events(account_id, attribute, lower, upper, cursor, limit):
         )
         by_pk = Event.objects.in_bulk(keys)
         return [by_pk[pk] for pk in keys if pk in by_pk]
-    events = Event.objects.filter(recipient_account_id=account_id, event_time__gte=lower, event_time__lte=upper)
+    events = Event.objects.filter(
+        recipient_account_id=account_id, management_event=True, event_time__gte=lower, event_time__lte=upper
+    )
     if key == "EventId":
         try:
             events = events.filter(event_id=uuid.UUID(value))

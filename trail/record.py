@@ -68,7 +68,8 @@ def _save(resources=(), **values):
     with connection.cursor() as cursor:
         cursor.execute(sql, _row(fields, values, connection))
         account_id = values.get("recipient_account_id")
-        if not (resources and account_id):
+        # Resource rows serve LookupEvents, which shows management events only.
+        if not (resources and account_id and values.get("management_event", True)):
             return
         if returning:
             event_pk = cursor.fetchone()[0]

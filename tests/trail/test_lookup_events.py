@@ -182,3 +182,15 @@ def test_query_count_does_not_grow_with_the_events(alice, key, value):
     for i in range(1, 30):
         dispatch(alice, "iam:CreateUser", {"UserName": f"u{i}"})
     assert queries() == few <= 4
+
+
+def test_data_events_stay_out_of_the_event_history(alice, frozen_clock):
+    """S3 object calls are data events: trails that select them get them, LookupEvents
+    (and the Event history page) shows management events only, as on AWS."""
+    dispatch(alice, "s3:CreateBucket", {"Bucket": "class-files"})
+    dispatch(alice, "s3:PutObject", {"Bucket": "class-files", "Key": "notes.txt", "Body": b"x"})
+    dispatch(alice, "s3:GetObject", {"Bucket": "class-files", "Key": "notes.txt"})["Body"].close()
+    assert Event.objects.filter(event_name__in=["PutObject", "GetObject"], management_event=False).count() == 2
+    assert names(lookup(alice)) == ["CreateBucket"]
+    assert names(lookup(alice, **by("ResourceName", "class-files"))) == ["CreateBucket"]
+    assert names(lookup(alice, **by("EventSource", "s3.amazonaws.com"))) == ["CreateBucket"]
