@@ -113,8 +113,10 @@ def filters_from(query):
 
 def _timeline_rows(account_id, attribute, lower, upper):
     key, value = attribute if attribute else (None, None)
+    # management_event__in=[True], not =True: Django writes the latter as a bare column,
+    # which SQLite's planner does not match to the index's equality prefix.
     events = Event.objects.filter(
-        recipient_account_id=account_id, management_event=True, event_time__gte=lower, event_time__lte=upper
+        recipient_account_id=account_id, management_event__in=[True], event_time__gte=lower, event_time__lte=upper
     )
     if key in RESOURCE_COLUMNS:
         ids = (
@@ -126,7 +128,7 @@ def _timeline_rows(account_id, attribute, lower, upper):
         )
         events = events.filter(pk__in=Subquery(ids))
     elif key == "ReadOnly":
-        events = events.filter(read_only=value == "true")
+        events = events.filter(read_only__in=[value == "true"])  # an equality the index matches (see above)
     elif key == "EventId":
         events = events.filter(event_id=value) if _is_uuid(value) else events.none()
     elif key is not None:

@@ -146,8 +146,10 @@ def find_events(account_id, attribute, lower, upper, cursor, limit):
         )
         by_pk = Event.objects.in_bulk(keys)
         return [by_pk[pk] for pk in keys if pk in by_pk]
+    # management_event__in=[True], not =True: Django writes the latter as a bare column,
+    # which SQLite's planner does not match to the index's equality prefix.
     events = Event.objects.filter(
-        recipient_account_id=account_id, management_event=True, event_time__gte=lower, event_time__lte=upper
+        recipient_account_id=account_id, management_event__in=[True], event_time__gte=lower, event_time__lte=upper
     )
     if key == "EventId":
         try:
@@ -155,7 +157,7 @@ def find_events(account_id, attribute, lower, upper, cursor, limit):
         except ValueError:
             return []
     elif key == "ReadOnly":
-        events = events.filter(read_only=value == "true")
+        events = events.filter(read_only__in=[value == "true"])  # an equality the index matches (see above)
     elif key is not None:
         events = events.filter(**{COLUMNS[key]: value})
     return list(_after(events, cursor).order_by("-event_time", "-id")[:limit])
