@@ -82,6 +82,16 @@ def _datetime(value):
     return value
 
 
+def _user_or_root(account_id, user_pk, user_name, user_id, path, session_pk=None):
+    """The principal of a long-term key or of GetSessionToken's session: the IAM user, or
+    the root user when there is none."""
+    if user_pk is None:
+        return Principal(type="Root", account_id=account_id, arn=arns.root_arn(account_id),
+                         principal_id=account_id, session_pk=session_pk)
+    return Principal(type="IAMUser", account_id=account_id, arn=arns.user_arn(account_id, path, user_name),
+                     principal_id=user_id, user_name=user_name, user_pk=user_pk, session_pk=session_pk)
+
+
 def resolve(credential):
     """The principal and secret behind ``credential``; raises InvalidClientTokenId for an
     unknown or inactive key or a wrong session token, ExpiredToken for an expired one."""
@@ -94,17 +104,7 @@ def resolve(credential):
     if row is None or row[2] != AccessKey.ACTIVE:
         raise InvalidClientTokenId()
     pk, secret_encrypted, _, last_used, last_service, _, account_id, user_pk, user_name, user_id, path = row
-    if user_pk is None:
-        principal = Principal(type="Root", account_id=account_id, arn=arns.root_arn(account_id), principal_id=account_id)
-    else:
-        principal = Principal(
-            type="IAMUser",
-            account_id=account_id,
-            arn=arns.user_arn(account_id, path, user_name),
-            principal_id=user_id,
-            user_name=user_name,
-            user_pk=user_pk,
-        )
+    principal = _user_or_root(account_id, user_pk, user_name, user_id, path)
     key = KeyRow(pk, key_id, _datetime(last_used), last_service or "")
     return Signer(principal, _decrypted(key_id, secret_encrypted), access_key=key)
 
@@ -146,21 +146,8 @@ def _session(credential):
             issuer_principal_id=role_id,
             issuer_name=role_name,
         )
-    elif session.user_id:
-        principal = Principal(
-            type="IAMUser",
-            account_id=account_id,
-            arn=arns.user_arn(account_id, user_path, user_name),
-            principal_id=user_id,
-            user_name=user_name,
-            user_pk=session.user_id,
-            session_pk=session.pk,
-        )
     else:
-        principal = Principal(
-            type="Root", account_id=account_id, arn=arns.root_arn(account_id), principal_id=account_id,
-            session_pk=session.pk,
-        )
+        principal = _user_or_root(account_id, session.user_id, user_name, user_id, user_path, session.pk)
     return Signer(principal, _decrypted(session.access_key_id, session.secret_encrypted), session=session)
 
 
