@@ -9,7 +9,6 @@ import pytest
 from awsapi.context import ANONYMOUS
 from awsapi.dispatch import dispatch
 from awsapi.errors import AWSError
-from awsapi.registry import REGISTRY
 from iam.principals import root_principal, user_principal
 from s3.access import can_list_bucket
 from s3.models import Bucket
@@ -23,9 +22,6 @@ BUCKET_ARN = f"arn:aws:s3:::{BUCKET}"
 BOB = f"arn:aws:iam::{ALICE_ACCOUNT}:user/bob"
 READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
 FULL_ACCESS = "arn:aws:iam::aws:policy/AmazonS3FullAccess"
-objects = pytest.mark.skipif("PutObject" not in REGISTRY["s3"], reason="needs s3:PutObject")
-
-
 def error_of(ctx, action, params):
     with pytest.raises(AWSError) as caught:
         dispatch(ctx, action, params)
@@ -269,7 +265,6 @@ def read(ctx, key):
     return b"".join(body) if not isinstance(body, bytes) else body
 
 
-@objects
 def test_a_public_read_object_is_reachable_anonymously_only_when_block_public_access_is_off(alice, anonymous, bucket):
     put(alice, "public.txt")
     put(alice, "private.txt")
@@ -285,7 +280,6 @@ def test_a_public_read_object_is_reachable_anonymously_only_when_block_public_ac
     denied(anonymous, "s3:GetObject", {"Bucket": BUCKET, "Key": "public.txt"})
 
 
-@objects
 def test_a_public_bucket_policy_serves_objects_anonymously(alice, anonymous, bucket):
     put(alice, "site/index.html", b"<h1>hi</h1>")
     open_to_public(alice)
@@ -296,7 +290,6 @@ def test_a_public_bucket_policy_serves_objects_anonymously(alice, anonymous, buc
     assert error_of(alice, "s3:GetObject", {"Bucket": BUCKET, "Key": "site/missing.html"}).code == "NoSuchKey"
 
 
-@objects
 def test_an_object_another_account_owns_is_readable_only_as_its_acl_allows(alice, charlie, bucket):
     enable_acls(alice)
     bucket_policy(alice, statement("Allow", {"AWS": CHARLIE_ACCOUNT}, ["s3:PutObject", "s3:GetObject"], f"{BUCKET_ARN}/*"))
@@ -312,13 +305,11 @@ def test_an_object_another_account_owns_is_readable_only_as_its_acl_allows(alice
     dispatch(alice, "s3:DeleteObject", {"Bucket": BUCKET, "Key": "from-charlie.txt"})
 
 
-@objects
 def test_object_acl_requests_on_a_missing_key_are_no_such_key(alice, bucket):
     error = error_of(alice, "s3:GetObjectAcl", {"Bucket": BUCKET, "Key": "nothing-here"})
     assert (error.code, error.status) == ("NoSuchKey", 404)
 
 
-@objects
 def test_prefix_condition_limits_listing(alice, bob, bob_ctx, bucket):
     put(alice, "home/bob/notes.txt")
     put(alice, "home/carol/notes.txt")
