@@ -5,14 +5,13 @@ The chart reads the same rows LookupEvents would (same account, attribute and ti
 range) but only their time, source and error code, and at most CHART_LIMIT of them,
 so the page costs the same with a million events stored as with a hundred."""
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from django.db.models import Subquery
 
-from trail.models import Event, EventResource
-from trail.operations import COLUMNS, RESOURCE_COLUMNS
+from trail.models import EventResource
+from trail.operations import RESOURCE_COLUMNS, management_events
 
 # The console's lookup attributes, as AWS's Event history labels them.
 ATTRIBUTE_LABELS = [
@@ -113,11 +112,6 @@ def filters_from(query):
 
 def _timeline_rows(account_id, attribute, lower, upper):
     key, value = attribute if attribute else (None, None)
-    # management_event__in=[True], not =True: Django writes the latter as a bare column,
-    # which SQLite's planner does not match to the index's equality prefix.
-    events = Event.objects.filter(
-        recipient_account_id=account_id, management_event__in=[True], event_time__gte=lower, event_time__lte=upper
-    )
     if key in RESOURCE_COLUMNS:
         ids = (
             EventResource.objects.filter(
@@ -126,26 +120,14 @@ def _timeline_rows(account_id, attribute, lower, upper):
             .order_by("-event_time", "-event")
             .values("event_id")[:CHART_LIMIT]
         )
-        events = events.filter(pk__in=Subquery(ids))
-    elif key == "ReadOnly":
-        events = events.filter(read_only__in=[value == "true"])  # an equality the index matches (see above)
-    elif key == "EventId":
-        events = events.filter(event_id=value) if _is_uuid(value) else events.none()
-    elif key is not None:
-        events = events.filter(**{COLUMNS[key]: value})
+        events = management_events(account_id, None, lower, upper).filter(pk__in=Subquery(ids))
+    else:
+        events = management_events(account_id, attribute, lower, upper)
     return list(
         events.order_by("-event_time", "-id").values_list("event_time", "event_source", "error_code")[
             :CHART_LIMIT
         ]
     )
-
-
-def _is_uuid(value):
-    try:
-        uuid.UUID(value)
-        return True
-    except ValueError:
-        return False
 
 
 def chart(account_id, attribute, lower, upper):

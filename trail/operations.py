@@ -131,6 +131,28 @@ def _after(queryset, cursor, id_field="id"):
     return queryset.filter(event_time__lte=event_time).exclude(**{"event_time": event_time, f"{id_field}__gte": pk})
 
 
+def management_events(account_id, attribute, lower, upper):
+    """The account's management events in the time range matching a lookup attribute
+    that is a column of the event itself (not a resource attribute): what LookupEvents
+    pages through and the event history charts. Each is one index range scan."""
+    key, value = attribute if attribute else (None, None)
+    # management_event__in=[True], not =True: Django writes the latter as a bare column,
+    # which SQLite's planner does not match to the index's equality prefix.
+    events = Event.objects.filter(
+        recipient_account_id=account_id, management_event__in=[True], event_time__gte=lower, event_time__lte=upper
+    )
+    if key == "EventId":
+        try:
+            return events.filter(event_id=uuid.UUID(value))
+        except ValueError:
+            return events.none()
+    if key == "ReadOnly":
+        return events.filter(read_only__in=[value == "true"])  # an equality the index matches (see above)
+    if key is not None:
+        return events.filter(**{COLUMNS[key]: value})
+    return events
+
+
 def find_events(account_id, attribute, lower, upper, cursor, limit):
     """Up to ``limit`` events of the account newest first (two queries at most)."""
     key, value = attribute if attribute else (None, None)
@@ -146,20 +168,7 @@ def find_events(account_id, attribute, lower, upper, cursor, limit):
         )
         by_pk = Event.objects.in_bulk(keys)
         return [by_pk[pk] for pk in keys if pk in by_pk]
-    # management_event__in=[True], not =True: Django writes the latter as a bare column,
-    # which SQLite's planner does not match to the index's equality prefix.
-    events = Event.objects.filter(
-        recipient_account_id=account_id, management_event__in=[True], event_time__gte=lower, event_time__lte=upper
-    )
-    if key == "EventId":
-        try:
-            events = events.filter(event_id=uuid.UUID(value))
-        except ValueError:
-            return []
-    elif key == "ReadOnly":
-        events = events.filter(read_only__in=[value == "true"])  # an equality the index matches (see above)
-    elif key is not None:
-        events = events.filter(**{COLUMNS[key]: value})
+    events = management_events(account_id, attribute, lower, upper)
     return list(_after(events, cursor).order_by("-event_time", "-id")[:limit])
 
 
