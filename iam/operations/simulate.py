@@ -272,11 +272,11 @@ def _matched(decision):
     return statements
 
 
-def _simulate(ctx, identity, boundary, resource_policy, principal, inputs):
-    """EvaluationResults for each action and resource of ``inputs`` (the request's
-    ActionNames, ResourceArns, ContextEntries, MaxItems and Marker)."""
-    action_names, resource_arns = inputs["action_names"], inputs["resource_arns"]
-    context = _context(inputs["context_entries"])
+def _simulate(ctx, identity, boundary, resource_policy, principal, *, action_names, resource_arns, context_entries,
+              max_items, marker):
+    """EvaluationResults for each action and resource the request names (ActionNames,
+    ResourceArns, ContextEntries), a page of MaxItems after Marker."""
+    context = _context(context_entries)
     everything = identity + (boundary or []) + (resource_policy or [])
     pairs = lambda items: [(label, policy) for label, _, policy in items]  # noqa: E731
     results = []
@@ -311,7 +311,7 @@ def _simulate(ctx, identity, boundary, resource_policy, principal, inputs):
                 specific.update({k: v for k, v in detail.items() if k != "EvalDecision"})
                 result["ResourceSpecificResults"] = [specific]
             results.append(result)
-    return paginate(results, inputs["marker"], inputs["max_items"], "EvaluationResults")
+    return paginate(results, marker, max_items, "EvaluationResults")
 
 
 def _resource_policy(text):
@@ -421,13 +421,11 @@ def simulate_principal_policy(
         boundary,
         _resource_policy(resource_policy),
         principal,
-        {
-            "action_names": action_names,
-            "resource_arns": resource_arns,
-            "context_entries": context_entries,
-            "max_items": max_items,
-            "marker": marker,
-        },
+        action_names=action_names,
+        resource_arns=resource_arns,
+        context_entries=context_entries,
+        max_items=max_items,
+        marker=marker,
     )
 
 
@@ -463,11 +461,9 @@ def simulate_custom_policy(
         boundary,
         _resource_policy(resource_policy),
         principal,
-        {
-            "action_names": action_names,
-            "resource_arns": resource_arns,
-            "context_entries": context_entries,
-            "max_items": max_items,
-            "marker": marker,
-        },
+        action_names=action_names,
+        resource_arns=resource_arns,
+        context_entries=context_entries,
+        max_items=max_items,
+        marker=marker,
     )
