@@ -26,6 +26,7 @@ S3 answers across accounts."""
 import ipaddress
 import json
 import re
+from functools import lru_cache
 
 from console import clock
 from iam.authorization import ALLOW, Decision, authorize as authorize_identity, caller_policies, request_keys
@@ -166,9 +167,11 @@ def _condition_fixes(condition):
     return False
 
 
+@lru_cache(maxsize=1024)
 def is_public_policy(text):
     """AWS's "public" for a bucket policy: an Allow for everyone that no condition pins
-    to fixed values."""
+    to fixed values. Cached by text: decide() asks on every request to a bucket with a
+    policy while RestrictPublicBuckets is on (the default)."""
     if not text:
         return False
     try:
