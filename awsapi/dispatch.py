@@ -40,8 +40,9 @@ def dispatch(ctx, action, params=None):
     func = operation_for(action)
     spec = func.spec
     kwargs = {xform_name(key): value for key, value in params.items()}
-    # A read-only action changes nothing, so its one event INSERT needs no surrounding
-    # transaction; an action that writes commits its change and its event together.
+    # A read-only action changes nothing, so it needs no transaction, and its event may
+    # be written behind the answer (trail/writer.py); an action that writes commits its
+    # change and its event together.
     atomic = nullcontext() if spec.read_only else transaction.atomic()
     cleanup = None
     try:
@@ -57,17 +58,21 @@ def dispatch(ctx, action, params=None):
                 if not authorized:
                     _require(_authorize(ctx, spec, params))
                 result = func(ctx, **kwargs)
-                record.api_call(ctx, spec, params, result)
+                if not spec.read_only:
+                    record.api_call(ctx, spec, params, result)
+        if spec.read_only:
+            # Nothing to commit with: the event may be written behind the answer.
+            record.api_call(ctx, spec, params, result, behind=True)
         return result
     except AWSError as error:
         # The failed transaction rolled back whatever the operation did; the event of
         # the attempt is written on its own.
-        record.api_call(ctx, spec, params, None, error=error)
+        record.api_call(ctx, spec, params, None, error=error, behind=True)
         raise
     except Exception:
         # A defect, not a client error: the call is still audited, without the
         # exception's text (it may quote data), and the door answers with a 500.
-        record.api_call(ctx, spec, params, None, error=InternalFailure("An internal error occurred."))
+        record.api_call(ctx, spec, params, None, error=InternalFailure("An internal error occurred."), behind=True)
         raise
     finally:
         if cleanup is not None:

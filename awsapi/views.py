@@ -229,4 +229,5 @@ def _audit_refusal(ctx, service, operation, error):
         spec = operation_for(f"{service}:{operation}").spec
     except KeyError:
         return
-    record.api_call(ctx, spec, {}, None, error=_as_aws_error(error) if isinstance(error, sigv4.SigV4Error) else error)
+    error = _as_aws_error(error) if isinstance(error, sigv4.SigV4Error) else error
+    record.api_call(ctx, spec, {}, None, error=error, behind=True)

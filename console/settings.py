@@ -191,6 +191,14 @@ STORAGES = {
 # Serve straight from the source tree too, so a test server needs no collectstatic.
 WHITENOISE_USE_FINDERS = True
 
+# Events of calls that change nothing are written by a per-process thread in batches, at
+# most this many seconds after the answer (trail/writer.py); 0 writes them before the
+# answer. The server (`python -m console.serve`) defaults to write-behind, tests and
+# management commands to writing at once.
+TRAIL_WRITE_BEHIND_SECONDS = float(
+    os.environ.get("IAMLAB_TRAIL_WRITE_BEHIND_SECONDS") or ("0.005" if os.environ.get("IAMLAB_SERVING") == "1" else "0")
+)
+
 # Sign-in throttling: this many failures for one principal within the window lock out
 # further attempts from browsers that have not signed in as that principal before.
 SIGNIN_FAILURE_LIMIT = 5

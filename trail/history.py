@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from django.db.models import Subquery
 
+from trail import record
 from trail.models import EventResource
 from trail.operations import RESOURCE_COLUMNS, management_events
 
@@ -133,6 +134,7 @@ def _timeline_rows(account_id, attribute, lower, upper):
 def chart(account_id, attribute, lower, upper):
     """The stacked bars (events per interval by source) and the error strip, as SVG
     geometry for the template: a burst of AccessDenied shows as a red spike."""
+    record.flush()
     rows = _timeline_rows(account_id, attribute, lower, upper)
     capped = len(rows) >= CHART_LIMIT
     if capped:

@@ -15,6 +15,7 @@ from django.core import signing
 from awsapi.errors import AWSError
 from awsapi.operation import operation
 from console import clock
+from trail import record
 from trail.models import Event, EventResource
 
 HISTORY_DAYS = 90
@@ -155,6 +156,7 @@ def management_events(account_id, attribute, lower, upper):
 
 def find_events(account_id, attribute, lower, upper, cursor, limit):
     """Up to ``limit`` events of the account newest first (two queries at most)."""
+    record.flush()  # this process's own calls are in the history as soon as answered
     key, value = attribute if attribute else (None, None)
     if key in RESOURCE_COLUMNS:
         rows = EventResource.objects.filter(

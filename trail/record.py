@@ -10,6 +10,7 @@ from django.db.models.sql import InsertQuery
 from console import clock
 from trail.models import Event, EventResource
 from trail.resources import resources_of
+from trail.writer import Writer, enabled as write_behind
 
 SIGNIN_SOURCE = "signin.amazonaws.com"
 # What CloudTrail records as the userAgent of a call the console made for a signed-in
@@ -84,6 +85,15 @@ def _save(resources=(), **values):
                 for r in resources
             ],
         )
+
+
+_writer = Writer(_save)
+
+
+def flush():
+    """Write the events this process has queued (trail/writer.py) before reading them."""
+    if write_behind():
+        _writer.flush()
 
 
 def lower_camel(name):
@@ -164,8 +174,9 @@ def _recipient(ctx, params):
     return owner.first()
 
 
-def api_call(ctx, spec, params, result, error=None):
-    """Record one API call (console or API door), successful or not."""
+def api_call(ctx, spec, params, result, error=None, behind=False):
+    """Record one API call (console or API door), successful or not. ``behind``: the
+    event commits with no change of the call's, so it may be written behind the answer."""
     recipient = _recipient(ctx, params)
     if recipient is None:
         # An unsigned request for a bucket that does not exist concerns no account: it is
@@ -176,7 +187,7 @@ def api_call(ctx, spec, params, result, error=None):
     if error is None and not spec.read_only and result:
         response_elements = _camelize(result, spec.secret_params)
     service = spec.action.split(":", 1)[0]
-    _save(
+    values = dict(
         event_id=uuid.uuid4(),
         event_time=clock.now(),
         event_source=spec.event_source,
@@ -202,6 +213,10 @@ def api_call(ctx, spec, params, result, error=None):
             for resource in resources_of(service, params, result if error is None else None)
         ],
     )
+    if behind and write_behind():
+        _writer.submit(values)
+    else:
+        _save(**values)
 
 
 def console_login(*, identity, recipient_account_id, username, success, source_ip, user_agent,

@@ -1,0 +1,124 @@
+"""Write-behind of the events of calls that change nothing (trail/writer.py): written by
+the process's writer thread shortly after the answer, seen at once by the caller's own
+LookupEvents, never lost or doubled under concurrency, and written when the process
+exits. Calls that change something still commit their event with their change."""
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+from awsapi.dispatch import dispatch
+from iam.accounts import create_account
+from iam.principals import root_principal
+from tests.conftest import ALICE_ACCOUNT, ALICE_EMAIL, ALICE_PASSWORD, context_for
+from trail import record
+from trail.models import Event
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def alice(transactional_db):
+    # Committed: the writer thread has a database connection of its own.
+    account = create_account(ALICE_EMAIL, ALICE_PASSWORD, account_id=ALICE_ACCOUNT, alias="alice-lab")
+    return context_for(root_principal(account), via_console=False)
+
+
+@pytest.fixture
+def behind(settings):
+    settings.TRAIL_WRITE_BEHIND_SECONDS = 0.005
+    yield
+    record._writer.flush()
+
+
+def names():
+    return list(Event.objects.order_by("pk").values_list("event_name", flat=True))
+
+
+def test_a_read_only_call_is_written_after_its_answer_and_seen_by_lookup_events(alice, behind, settings):
+    settings.TRAIL_WRITE_BEHIND_SECONDS = 60  # nothing but a flush writes it
+    dispatch(alice, "iam:ListUsers")
+    assert "ListUsers" not in names()
+    found = dispatch(alice, "cloudtrail:LookupEvents", {
+        "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "ListUsers"}]})
+    assert [e["EventName"] for e in found["Events"]] == ["ListUsers"]
+
+
+def test_a_call_that_changes_something_commits_its_event_with_it(alice, behind, settings):
+    settings.TRAIL_WRITE_BEHIND_SECONDS = 60
+    dispatch(alice, "iam:CreateUser", {"UserName": "dana"})
+    assert names() == ["CreateUser"]
+    # A refused write changed nothing: its event waits for the writer like a read's.
+    with pytest.raises(Exception):
+        dispatch(alice, "iam:CreateUser", {"UserName": "dana"})
+    assert names() == ["CreateUser"]
+    record.flush()
+    assert names() == ["CreateUser", "CreateUser"]
+    assert Event.objects.filter(error_code="EntityAlreadyExists").count() == 1
+
+
+def test_concurrent_calls_are_all_written_exactly_once(alice, behind):
+    def calls():
+        for _ in range(50):
+            dispatch(alice, "sts:GetCallerIdentity")
+
+    threads = [threading.Thread(target=calls) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    record.flush()
+    events = Event.objects.filter(event_name="GetCallerIdentity")
+    assert events.count() == 400
+    assert events.values("event_id").distinct().count() == 400
+    assert set(events.values_list("user_identity__type", flat=True)) == {"Root"}
+
+
+def test_the_writer_waits_out_a_locked_database(alice, behind, settings):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's single write lock")
+    settings.TRAIL_WRITE_BEHIND_SECONDS = 0.001
+    import sqlite3
+
+    locker = sqlite3.connect(django_settings.DATABASES["default"]["NAME"], timeout=0, check_same_thread=False)
+    locker.execute("BEGIN IMMEDIATE")  # another writer holds the lock for a while
+    dispatch(alice, "iam:ListUsers")
+    release = threading.Timer(0.3, locker.rollback)
+    release.start()
+    assert record._writer.flush(timeout=20)
+    release.join()
+    assert names() == ["ListUsers"]
+    locker.close()
+
+
+def test_a_process_that_exits_writes_what_it_queued(alice, tmp_path):
+    db = django_settings.DATABASES["default"]
+    if connection.vendor == "sqlite":
+        url = "sqlite:///" + str(db["TEST"]["NAME"] if db["NAME"] == ":memory:" else db["NAME"])
+    else:
+        url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    script = (
+        "import django; django.setup()\n"
+        "from awsapi.dispatch import dispatch\n"
+        "from iam.models import Account\n"
+        "from iam.principals import root_principal\n"
+        "from tests.conftest import context_for\n"
+        f"ctx = context_for(root_principal(Account.objects.get(account_id='{ALICE_ACCOUNT}')), via_console=False)\n"
+        "dispatch(ctx, 'iam:ListUsers')\n"
+        "from trail.models import Event\n"
+        "print(Event.objects.filter(event_name='ListUsers').count())\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "console.settings", "DATABASE_URL": url,
+           "IAMLAB_VAR_DIR": str(tmp_path), "IAMLAB_TRAIL_WRITE_BEHIND_SECONDS": "60",
+           "IAMLAB_ENCRYPTION_KEY": django_settings.IAMLAB_ENCRYPTION_KEY}
+    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "0"  # still queued when the script ended
+    assert names() == ["ListUsers"]  # and written as the process exited

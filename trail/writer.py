@@ -1,0 +1,131 @@
+"""Write-behind for the events of calls that change nothing.
+
+An event INSERT costs more than the rest of a read-only call (7 indexes, one commit of
+its own, and on SQLite the database's one write lock, which concurrent writers wait
+for by sleeping): a GetCallerIdentity spent 0.2 of its 0.68 ms there. Events of calls
+whose change must commit together with their event (a CreateUser and its event) are
+still written in the call's transaction; the events of every other call go to this
+process's writer thread, which writes what has gathered in one transaction at most
+``TRAIL_WRITE_BEHIND_SECONDS`` later.
+
+What that trades: CloudTrail itself shows an event minutes after the call; here it is
+milliseconds, and LookupEvents and the event history flush this process's queue first,
+so a caller sees its own calls at once. A process killed outright (SIGKILL, power) loses
+the events of its last few milliseconds, as SQLite in WAL mode with synchronous=NORMAL
+may lose its last commits on power loss; a process that exits (SIGTERM, SIGINT, the end
+of a test run) writes them first."""
+
+import logging
+import os
+import threading
+import time
+from multiprocessing import util as mp_util
+
+from django.conf import settings
+from django.db import DatabaseError, OperationalError, close_old_connections, transaction
+
+logger = logging.getLogger(__name__)
+
+# An event is a few hundred bytes; a batch this big is written at once, whatever the time.
+MAX_BATCH = 500
+
+
+def enabled():
+    return settings.TRAIL_WRITE_BEHIND_SECONDS > 0
+
+
+class Writer:
+    def __init__(self, save):
+        self._save = save
+        self._reset()
+
+    def _reset(self):
+        self._pid = os.getpid()
+        self._cond = threading.Condition()
+        self._pending = []
+        self._submitted = 0
+        self._written = 0
+        self._flushers = 0
+        self._thread = None
+
+    def submit(self, values):
+        """Queue one event (``_save``'s keyword arguments)."""
+        if self._pid != os.getpid():
+            # A forked child inherits the parent's queue but not its thread.
+            self._reset()
+        with self._cond:
+            if self._thread is None:
+                self._start()
+            self._pending.append(values)
+            self._submitted += 1
+            if len(self._pending) >= MAX_BATCH:
+                self._cond.notify_all()
+
+    def flush(self, timeout=30.0):
+        """Wait until every event queued so far is written; False if that took too long."""
+        if self._pid != os.getpid():
+            return True
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            target = self._submitted
+            self._flushers += 1
+            try:
+                self._cond.notify_all()
+                while self._written < target:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return False
+                    self._cond.wait(left)
+            finally:
+                self._flushers -= 1
+        return True
+
+    def _start(self):
+        self._thread = threading.Thread(target=self._run, name="trail-writer", daemon=True)
+        self._thread.start()
+        # Runs when the process exits normally, including a server's worker process
+        # (multiprocessing's own exit path skips plain atexit handlers).
+        mp_util.Finalize(self, Writer.flush, args=(self,), exitpriority=100)
+
+    def _run(self):
+        while True:
+            with self._cond:
+                while not self._pending:
+                    self._cond.wait()
+                if not self._flushers and len(self._pending) < MAX_BATCH:
+                    # Let the events of other requests join this one's transaction.
+                    self._cond.wait(settings.TRAIL_WRITE_BEHIND_SECONDS)
+                batch, self._pending = self._pending, []
+            self._write(batch)
+            with self._cond:
+                self._written += len(batch)
+                self._cond.notify_all()
+
+    def _write(self, batch):
+        delay = 0.05
+        while True:
+            close_old_connections()
+            try:
+                with transaction.atomic():
+                    for values in batch:
+                        self._save(**values)
+                return
+            except OperationalError as error:
+                # The database is busy or gone for a moment: the events wait for it,
+                # they are not dropped. The error's text names no event data.
+                logger.warning("writing %d trail events failed (%s); retrying", len(batch), error)
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+            except DatabaseError:
+                self._write_each(batch)
+                return
+
+    def _write_each(self, batch):
+        """A batch that one bad event refuses: every other event is still written."""
+        for values in batch:
+            try:
+                with transaction.atomic():
+                    self._save(**values)
+            except DatabaseError:
+                logger.exception("trail event %s (%s) could not be written", values.get("event_id"),
+                                 values.get("event_name"))
