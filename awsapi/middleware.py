@@ -44,12 +44,22 @@ def sized(request, response):
     return response
 
 
+def api_response(request):
+    """The answer to an AWS API request; None for a console request."""
+    if is_api_request(request):
+        return sized(request, api(request))
+    if is_bucket_path(request.path):
+        return sized(request, api(request, anonymous_s3=True))
+    return None
+
+
 def aws_api(get_response):
+    """The API door as middleware, for servers that run Django's own handler (runserver,
+    the test server); `python -m console.serve` answers API calls before it
+    (awsapi/wsgi.py)."""
+
     def middleware(request):
-        if is_api_request(request):
-            return sized(request, api(request))
-        if is_bucket_path(request.path):
-            return sized(request, api(request, anonymous_s3=True))
-        return get_response(request)
+        response = api_response(request)
+        return get_response(request) if response is None else response
 
     return middleware
