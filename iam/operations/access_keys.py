@@ -112,7 +112,7 @@ def list_access_keys(ctx, user_name=None, marker=None, max_items=None):
     """ListAccessKeys: metadata only; secrets are never listed."""
     account = account_of(ctx)
     owner = _owner(ctx, account, user_name)
-    page = paginate(list(_keys_of(account, owner)), marker, max_items, "AccessKeyMetadata")
+    page = paginate(_keys_of(account, owner), marker, max_items, "AccessKeyMetadata")
     name = _owner_name(ctx, owner)
     page["AccessKeyMetadata"] = [metadata(key, name) for key in page["AccessKeyMetadata"]]
     return page

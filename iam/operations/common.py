@@ -143,8 +143,8 @@ def url_encoded(document):
 
 
 def paginate(items, marker, max_items, key):
-    """AWS's Marker/MaxItems paging over a list already in order: returns the page and
-    the response's ``IsTruncated`` and ``Marker`` members under ``key``."""
+    """AWS's Marker/MaxItems paging over a list or queryset already in order: returns the
+    page and the response's ``IsTruncated`` and ``Marker`` members under ``key``."""
     constraints = Constraints()
     constraints.length("marker", marker, 1, 320)
     constraints.pattern("marker", marker, MARKER)
@@ -156,9 +156,14 @@ def paginate(items, marker, max_items, key):
             start = int(base64.urlsafe_b64decode(marker.encode("ascii")).decode("ascii"))
         except ValueError:
             raise ValidationError("Invalid Marker.") from None
+        if not 0 <= start < 2**31:  # an OFFSET the database takes
+            raise ValidationError("Invalid Marker.")
     limit = max_items or 100
-    page = items[start : start + limit]
-    response = {key: page, "IsTruncated": start + limit < len(items)}
+    # One row past the page says whether there is more; on a queryset the slice is the
+    # query's LIMIT/OFFSET, so a page of 100 users reads 101 rows, not the account's all.
+    rows = list(items[start : start + limit + 1])
+    page = rows[:limit]
+    response = {key: page, "IsTruncated": len(rows) > limit}
     if response["IsTruncated"]:
         response["Marker"] = base64.urlsafe_b64encode(str(start + limit).encode("ascii")).decode("ascii")
     return response

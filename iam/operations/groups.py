@@ -68,7 +68,7 @@ def get_group(ctx, group_name=None, marker=None, max_items=None):
     """GetGroup: the group and a page of its users."""
     group = group_named(account_of(ctx), group_name)
     users = group.users.select_related("account").order_by("user_name_key")
-    page = paginate(list(users), marker, max_items, "Users")
+    page = paginate(users, marker, max_items, "Users")
     page["Users"] = [user_shape(user) for user in page["Users"]]
     return {"Group": group_shape(group), **page}
 
@@ -79,7 +79,7 @@ def list_groups(ctx, path_prefix=None, marker=None, max_items=None):
     check_path_prefix(path_prefix)
     account = account_of(ctx)
     groups = by_path_prefix(account.groups.select_related("account"), path_prefix).order_by("group_name_key")
-    page = paginate(list(groups), marker, max_items, "Groups")
+    page = paginate(groups, marker, max_items, "Groups")
     page["Groups"] = [group_shape(group) for group in page["Groups"]]
     return page
 
@@ -157,6 +157,6 @@ def list_groups_for_user(ctx, user_name=None, marker=None, max_items=None):
     """ListGroupsForUser."""
     user = user_named(account_of(ctx), user_name, high=128)
     groups = user.groups.select_related("account").order_by("group_name_key")
-    page = paginate(list(groups), marker, max_items, "Groups")
+    page = paginate(groups, marker, max_items, "Groups")
     page["Groups"] = [group_shape(group) for group in page["Groups"]]
     return page

@@ -131,7 +131,7 @@ def list_instance_profiles(ctx, path_prefix=None, marker=None, max_items=None):
     check_path_prefix(path_prefix)
     account = account_of(ctx)
     profiles = by_path_prefix(account.instance_profiles.all(), path_prefix).order_by("instance_profile_name_key")
-    page = paginate(list(with_roles(profiles)), marker, max_items, "InstanceProfiles")
+    page = paginate(with_roles(profiles), marker, max_items, "InstanceProfiles")
     page["InstanceProfiles"] = [instance_profile_shape(profile) for profile in page["InstanceProfiles"]]
     return page
 
@@ -141,7 +141,7 @@ def list_instance_profiles_for_role(ctx, role_name=None, marker=None, max_items=
     """ListInstanceProfilesForRole."""
     role = role_named(account_of(ctx), role_name)
     profiles = with_roles(role.instance_profiles.all()).order_by("instance_profile_name_key")
-    page = paginate(list(profiles), marker, max_items, "InstanceProfiles")
+    page = paginate(profiles, marker, max_items, "InstanceProfiles")
     page["InstanceProfiles"] = [instance_profile_shape(profile) for profile in page["InstanceProfiles"]]
     return page
 

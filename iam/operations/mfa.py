@@ -276,7 +276,7 @@ def list_mfa_devices(ctx, user_name=None, marker=None, max_items=None):
     constraints.check()
     account = account_of(ctx)
     owner = _owner(ctx, account, user_name)
-    page = paginate(list(mfa.devices_of(account, owner)), marker, max_items, "MFADevices")
+    page = paginate(mfa.devices_of(account, owner), marker, max_items, "MFADevices")
     name = _owner_name(account, owner)
     page["MFADevices"] = [mfa_device_shape(device, name) for device in page["MFADevices"]]
     return page
@@ -300,7 +300,7 @@ def list_virtual_mfa_devices(ctx, assignment_status=None, marker=None, max_items
         devices = devices.filter(enable_date__isnull=False)
     elif assignment_status == "Unassigned":
         devices = devices.filter(enable_date__isnull=True)
-    page = paginate(list(devices), marker, max_items, "VirtualMFADevices")
+    page = paginate(devices, marker, max_items, "VirtualMFADevices")
     page["VirtualMFADevices"] = [virtual_device_shape(device) for device in page["VirtualMFADevices"]]
     return page
 

@@ -185,7 +185,7 @@ def list_policies(
             queryset = queryset.filter(
                 Q(attachment_count__gt=0) | Q(user_boundary_count__gt=0) | Q(role_boundary_count__gt=0)
             )
-    page = paginate(list(queryset), marker, max_items, "Policies")
+    page = paginate(queryset, marker, max_items, "Policies")
     page["Policies"] = [policy_shape(policy) for policy in page["Policies"]]
     return page
 

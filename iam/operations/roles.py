@@ -135,7 +135,7 @@ def list_roles(ctx, path_prefix=None, marker=None, max_items=None):
     check_path_prefix(path_prefix)
     account = account_of(ctx)
     roles = by_path_prefix(account.roles.select_related("account"), path_prefix).order_by("role_name_key")
-    page = paginate(list(roles), marker, max_items, "Roles")
+    page = paginate(roles, marker, max_items, "Roles")
     page["Roles"] = [role_shape(role) for role in page["Roles"]]
     return page
 

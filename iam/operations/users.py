@@ -267,7 +267,7 @@ def list_users(ctx, path_prefix=None, marker=None, max_items=None):
     check_path_prefix(path_prefix)
     account = _account(ctx)
     users = by_path_prefix(account.users.all(), path_prefix).order_by("user_name_key")
-    page = paginate(list(users), marker, max_items, "Users")
+    page = paginate(users, marker, max_items, "Users")
     for user in page["Users"]:
         user.account = account  # the one account they share: no join, no copy per user
     page["Users"] = [user_shape(user) for user in page["Users"]]

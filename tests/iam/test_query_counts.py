@@ -62,3 +62,19 @@ def test_authorizing_a_user_costs_the_same_with_more_groups_and_policies(alice, 
         dispatch(alice, "iam:AddUserToGroup", {"GroupName": f"g{i}", "UserName": "bob"})
         dispatch(alice, "iam:PutGroupPolicy", {"GroupName": f"g{i}", "PolicyName": "s3", "PolicyDocument": ALLOW_S3_READ})
     assert queries(bob_ctx, "iam:GetUser", {"UserName": "bob"}) == few
+
+
+@pytest.mark.parametrize("action,key", [("iam:ListUsers", "Users"), ("iam:ListGroups", "Groups"),
+                                        ("iam:ListRoles", "Roles")])
+def test_a_page_reads_one_row_past_the_page_not_the_whole_list(alice, action, key):
+    dispatch(alice, "iam:CreateGroup", {"GroupName": "everyone"})
+    grow(alice, 8, 0)
+    everything = [item[key[:-1] + "Name"] for item in dispatch(alice, action)[key]]
+    with CaptureQueriesContext(connection) as captured:
+        page = dispatch(alice, action, {"MaxItems": 5})
+    assert len(page[key]) == 5 and page["IsTruncated"] is True
+    listed = [q["sql"] for q in captured if "LIMIT 6" in q["sql"]]
+    assert len(listed) == 1, [q["sql"] for q in captured]
+    rest = dispatch(alice, action, {"MaxItems": 100, "Marker": page["Marker"]})
+    assert [item[key[:-1] + "Name"] for item in page[key] + rest[key]] == everything
+    assert rest["IsTruncated"] is False

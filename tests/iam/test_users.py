@@ -1,5 +1,7 @@
 """Users through the dispatcher: reading, renaming, deleting, login profiles, tags."""
 
+import base64
+
 import pytest
 
 from iam.models import LoginProfile, Tag, User
@@ -126,6 +128,13 @@ def test_list_users_pages_with_marker(alice, alice_account):
     second = ok(alice, "ListUsers", {"MaxItems": 2, "Marker": first["Marker"]}).result
     assert [u["UserName"] for u in second["Users"]] == ["u3"]
     assert second["IsTruncated"] is False
+
+
+@pytest.mark.parametrize("position", ["-1", "99999999999999999999", "x"])
+def test_list_users_refuses_a_forged_marker(alice, alice_account, position):
+    make_user(alice_account, "u1")
+    marker = base64.urlsafe_b64encode(position.encode()).decode()
+    fails(alice, "ListUsers", {"Marker": marker}, "ValidationError", "Invalid Marker.")
 
 
 def test_list_users_refuses_max_items_out_of_range(alice):
