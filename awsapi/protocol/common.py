@@ -260,7 +260,14 @@ _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-
 
 
 def xml_text(value):
-    text = _NOT_XML.sub("\ufffd", str(value))
+    text = str(value)
+    if text.isprintable():
+        # No control character, lone surrogate or noncharacter (all are unprintable):
+        # nothing XML cannot carry, no CR. The common case, on every value of a list.
+        if "&" in text or "<" in text or ">" in text:
+            return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return text
+    text = _NOT_XML.sub("\ufffd", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # A bare CR would be normalized to LF by the reader; keep it as the caller sent it.
     return text.replace("\r", "&#13;")
@@ -294,54 +301,125 @@ def _namespace_attr(shape):
 def structure_xml(shape, value, out, namespaces=False):
     """Append the members of a structure (not its own element) to ``out``; returns the
     attribute text (xmlAttribute members) for the enclosing element."""
-    attrs = ""
-    for name, member in shape.members.items():
-        item = value.get(name) if isinstance(value, dict) else None
-        if item is None:
-            continue
-        serialization = member.serialization
-        if serialization.get("location"):
-            continue
-        if serialization.get("xmlAttribute"):
-            attrs += f' {serialization.get("name", name)}="{xml_attr(scalar_text(member, item))}"'
-            continue
-        write_xml(member_xml_name(name, member), member, item, out, namespaces)
-    return attrs
+    return _members_writer(shape, namespaces)(value, out)
 
 
 def write_xml(name, shape, value, out, namespaces=False):
+    _writer(shape, namespaces)(name, value, out)
+
+
+# Each shape's writer is built once from its serialization traits: reading botocore's
+# shape objects again for every value of a 100-user ListUsers cost more than the rest of
+# the call. Shapes are the cached service models' own objects, so identity is the key;
+# a member's writer is looked up when first used, so recursive shapes are fine.
+
+
+@lru_cache(maxsize=None)
+def _writer(shape, namespaces):
     kind = shape.type_name
     if kind == "structure":
+        return _structure_writer(shape, namespaces)
+    if kind == "list":
+        return _list_writer(shape, namespaces)
+    if kind == "map":
+        return _map_writer(shape, namespaces)
+    return _scalar_writer(shape)
+
+
+@lru_cache(maxsize=None)
+def _members_writer(shape, namespaces):
+    entries = []  # [member name, attribute name or None, element name, shape, writer]
+    for name, member in shape.members.items():
+        serialization = member.serialization
+        if serialization.get("location"):
+            continue
+        attribute = serialization.get("name", name) if serialization.get("xmlAttribute") else None
+        entries.append([name, attribute, member_xml_name(name, member), member, None])
+
+    def write_members(value, out):
+        if not isinstance(value, dict):
+            return ""
+        attrs = ""
+        for entry in entries:
+            item = value.get(entry[0])
+            if item is None:
+                continue
+            if entry[1] is not None:
+                attrs += f' {entry[1]}="{xml_attr(scalar_text(entry[3], item))}"'
+                continue
+            write = entry[4]
+            if write is None:
+                write = entry[4] = _writer(entry[3], namespaces)
+            write(entry[2], item, out)
+        return attrs
+
+    return write_members
+
+
+def _structure_writer(shape, namespaces):
+    members = _members_writer(shape, namespaces)
+    ns = _namespace_attr(shape) if namespaces else ""
+
+    def write_structure(name, value, out):
         inner = []
-        attrs = structure_xml(shape, value, inner, namespaces)
-        ns = _namespace_attr(shape) if namespaces else ""
+        attrs = members(value, inner)
         out.append(f"<{name}{ns}{attrs}>{''.join(inner)}</{name}>")
-    elif kind == "list":
+
+    return write_structure
+
+
+def _list_writer(shape, namespaces):
+    flattened = bool(shape.serialization.get("flattened"))
+    element = shape.member.serialization.get("name", "member")
+    member = shape.member
+
+    def write_list(name, value, out):
         if not isinstance(value, (list, tuple)):
             raise TypeError(f"{name} must be a list, not {type(value).__name__}")
-        member = shape.member
-        if shape.serialization.get("flattened"):
+        write = _writer(member, namespaces)
+        if flattened:
             for item in value:
-                write_xml(name, member, item, out, namespaces)
-        else:
-            element = member.serialization.get("name", "member")
-            inner = []
-            for item in value:
-                write_xml(element, member, item, inner, namespaces)
-            out.append(f"<{name}>{''.join(inner)}</{name}>")
-    elif kind == "map":
-        key_name = shape.key.serialization.get("name", "key")
-        value_name = shape.value.serialization.get("name", "value")
+                write(name, item, out)
+            return
+        inner = []
+        for item in value:
+            write(element, item, inner)
+        out.append(f"<{name}>{''.join(inner)}</{name}>")
+
+    return write_list
+
+
+def _map_writer(shape, namespaces):
+    flattened = bool(shape.serialization.get("flattened"))
+    key_name = shape.key.serialization.get("name", "key")
+    value_name = shape.value.serialization.get("name", "value")
+
+    def write_map(name, value, out):
+        write_key, write_value = _writer(shape.key, namespaces), _writer(shape.value, namespaces)
         entries = []
         for key, item in value.items():
             pair = []
-            write_xml(key_name, shape.key, key, pair, namespaces)
-            write_xml(value_name, shape.value, item, pair, namespaces)
-            if shape.serialization.get("flattened"):
+            write_key(key_name, key, pair)
+            write_value(value_name, item, pair)
+            if flattened:
                 out.append(f"<{name}>{''.join(pair)}</{name}>")
             else:
                 entries.append(f"<entry>{''.join(pair)}</entry>")
-        if not shape.serialization.get("flattened"):
+        if not flattened:
             out.append(f"<{name}>{''.join(entries)}</{name}>")
-    else:
+
+    return write_map
+
+
+def _scalar_writer(shape):
+    if shape.type_name in ("string", "integer", "long"):
+
+        def write_text(name, value, out):
+            out.append(f"<{name}>{xml_text(value)}</{name}>")
+
+        return write_text
+
+    def write_scalar(name, value, out):
         out.append(f"<{name}>{xml_text(scalar_text(shape, value))}</{name}>")
+
+    return write_scalar
