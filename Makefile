@@ -7,14 +7,14 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
-THREADS ?= 4
-# gunicorn's access log costs 0.07-0.15 ms of CPU per request (measured with bench/run.py),
-# up to a third of an API call's budget; every API call is in the CloudTrail event history
-# anyway. `make run ACCESS_LOG=-` prints it.
+# Python threads per worker: a slow client holds one for its whole upload or download.
+THREADS ?= 2
+# An access log costs CPU on every request (granian's about 0.025 ms, gunicorn's was
+# 0.07-0.15 ms, of an API call's budget of 0.5 ms); every API call is in the CloudTrail
+# event history anyway. `make run ACCESS_LOG=1` prints it.
 ACCESS_LOG ?=
-# How `make run` serves, and so how `make bench` measures.
-GUNICORN_ARGS = --workers $(WORKERS) --worker-class gthread --threads $(THREADS) \
-	$(if $(ACCESS_LOG),--access-logfile $(ACCESS_LOG)) --forwarded-allow-ips=""
+# How `make run` serves (granian, through console/serve.py), and so how `make bench` measures.
+SERVER_ARGS = --workers $(WORKERS) --threads $(THREADS) $(if $(ACCESS_LOG),--access-log)
 MOTO_VENV := bench/.venv-moto
 
 .PHONY: install run test test-fast migrate clean bench
@@ -34,7 +34,7 @@ migrate: install
 run: migrate
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py demoaccount --url http://$(HOST):$(PORT)
-	$(BIN)/gunicorn console.wsgi:application --bind $(HOST):$(PORT) $(GUNICORN_ARGS)
+	$(BIN)/python -m console.serve --bind $(HOST):$(PORT) $(SERVER_ARGS)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -49,7 +49,7 @@ $(MOTO_VENV)/.installed:
 bench: install $(MOTO_VENV)/.installed
 	command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null 2>&1 || \
 		(apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
-	GUNICORN_ARGS='$(GUNICORN_ARGS)' $(BIN)/python bench/run.py $(BENCH_ARGS)
+	SERVER_ARGS='$(SERVER_ARGS)' $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

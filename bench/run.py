@@ -1,10 +1,10 @@
 """iamlab side by side with moto's server, in one run (`make bench`).
 
-Starts iamlab as `make run` serves it (gunicorn with the Makefile's GUNICORN_ARGS,
-production settings, SQLite WAL, one worker per core) in a fresh IAMLAB_VAR_DIR with an
-account and a root access key, and moto's server (from bench/.venv-moto, never a
-dependency of the project) on loopback, then measures both, alternating iamlab and moto
-row by row so that machine noise hits both alike:
+Starts iamlab as `make run` serves it (`python -m console.serve`, granian, with the
+Makefile's SERVER_ARGS, production settings, SQLite WAL, one worker per core) in a fresh
+IAMLAB_VAR_DIR with an account and a root access key, and moto's server (from
+bench/.venv-moto, never a dependency of the project) on loopback, then measures both,
+alternating iamlab and moto row by row so that machine noise hits both alike:
 
 1. Server throughput: requests signed once by botocore, written as raw HTTP requests to
    a file and replayed by wrk (bench/replay.lua) over keep-alive connections — requests/s,
@@ -21,7 +21,7 @@ the machine and the versions.
 
     make bench BENCH_ARGS="..."   or   .venv/bin/python bench/run.py [--seconds 4] [--rounds 2]
         [--rows sts,listusers,createuser,listbuckets,putobject] [--servers iamlab,moto]
-        [--skip boto3,policy,lookup,memory] [--gunicorn-args "..."] [--results '']
+        [--skip boto3,policy,lookup,memory] [--server-args "..."] [--results '']
 """
 
 import argparse
@@ -48,10 +48,8 @@ PYTHON = sys.executable
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MOTO_VENV = Path(os.environ.get("MOTO_VENV", BENCH / ".venv-moto"))
-# What `make run` passes to gunicorn (the Makefile exports it as GUNICORN_ARGS).
-DEFAULT_GUNICORN_ARGS = (
-    f"--workers {os.cpu_count() or 2} --worker-class gthread --threads 4 --forwarded-allow-ips="
-)
+# What `make run` passes to console.serve (the Makefile exports it as SERVER_ARGS).
+DEFAULT_SERVER_ARGS = f"--workers {os.cpu_count() or 2} --threads 2"
 REGION = "us-east-1"
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
 CONCURRENCY = (1, 4)
@@ -158,15 +156,14 @@ def create_account(var):
     return {"access_key_id": facts["access_key_id"], "secret_access_key": facts["secret_access_key"]}
 
 
-def start_iamlab(gunicorn_args, log):
+def start_iamlab(server_args, log):
     var = tempfile.mkdtemp(prefix="iamlab-bench-")
     env = iamlab_env(var)
     subprocess.run([PYTHON, str(ROOT / "manage.py"), "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
     key = create_account(var)
     port = free_port()
     process = subprocess.Popen(
-        [str(Path(PYTHON).parent / "gunicorn"), "console.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         *shlex.split(gunicorn_args)],
+        [PYTHON, "-m", "console.serve", "--bind", f"127.0.0.1:{port}", *shlex.split(server_args)],
         env=env, cwd=ROOT, stdout=log, stderr=log,
     )
     wait_port(port, process)
@@ -532,7 +529,7 @@ def memory(server, size=200 * 1024 * 1024):
 
 def versions():
     found = {"python": platform.python_version()}
-    for module in ("django", "gunicorn", "botocore", "boto3"):
+    for module in ("django", "granian", "botocore", "boto3"):
         out = subprocess.run([PYTHON, "-c", f"import {module}; print({module}.__version__)"],
                              capture_output=True, text=True)
         found[module] = out.stdout.strip() or "?"
@@ -631,7 +628,8 @@ def main():
     parser.add_argument("--rows", default=",".join(r.key for r in ROWS))
     parser.add_argument("--servers", default="iamlab,moto")
     parser.add_argument("--skip", default="", help="comma-separated: boto3,policy,lookup,memory")
-    parser.add_argument("--gunicorn-args", default=os.environ.get("GUNICORN_ARGS") or DEFAULT_GUNICORN_ARGS)
+    parser.add_argument("--server-args", default=os.environ.get("SERVER_ARGS") or DEFAULT_SERVER_ARGS,
+                        help="python -m console.serve's arguments after --bind (default: make run's)")
     parser.add_argument("--results", default=str(BENCH / "RESULTS.md"), help="'' to write none")
     options = parser.parse_args()
     if not shutil.which("wrk"):
@@ -646,10 +644,10 @@ def main():
     started = datetime.now(timezone.utc)
     try:
         if "iamlab" in names:
-            servers.append(start_iamlab(options.gunicorn_args, log))
+            servers.append(start_iamlab(options.server_args, log))
         if "moto" in names:
             servers.append(start_moto(log))
-        print(f"servers: {', '.join(f'{s.name} {s.url}' for s in servers)}; gunicorn {options.gunicorn_args}",
+        print(f"servers: {', '.join(f'{s.name} {s.url}' for s in servers)}; console.serve {options.server_args}",
               file=sys.stderr)
         through = throughput(servers, rows, options, work)
         boto = {} if "boto3" in skip else boto3_latency(servers, options)
@@ -685,10 +683,10 @@ def main():
             "# iamlab and moto, side by side\n\n"
             f"Measured {started.strftime('%Y-%m-%d %H:%M UTC')} by `make bench` (bench/run.py).\n\n"
             f"- Machine: {machine()}\n"
-            f"- Versions: Python {v['python']}, Django {v['django']}, gunicorn {v['gunicorn']}, "
+            f"- Versions: Python {v['python']}, Django {v['django']}, granian {v['granian']}, "
             f"botocore {v['botocore']}, boto3 {v['boto3']}, moto {v['moto']} (`moto_server`), wrk {v['wrk']}\n"
-            f"- iamlab: gunicorn `{options.gunicorn_args}`, production settings, SQLite (WAL) in a fresh "
-            "IAMLAB_VAR_DIR, root access key; moto: `moto_server` on loopback\n"
+            f"- iamlab: `python -m console.serve {options.server_args}` (granian), production settings, "
+            "SQLite (WAL) in a fresh IAMLAB_VAR_DIR, root access key; moto: `moto_server` on loopback\n"
             f"- Throughput: {options.seconds:g} s per run, {options.rounds} run(s) per server alternating iamlab "
             "and moto, best run kept; requests signed once by botocore and replayed by wrk "
             "(CreateUser: every request a distinct pre-signed name); server CPU is utime + stime of the "

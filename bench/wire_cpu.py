@@ -1,16 +1,18 @@
-"""Server CPU per signed API request, measured on a real gunicorn.
+"""Server CPU per signed API request, measured on the real server.
 
-Starts iamlab (gunicorn, production settings, SQLite WAL) in a fresh var dir on a free
-loopback port, creates an account with a root access key, signs one request per action
-with botocore, replays it from client processes over keep-alive connections, and reads
-the workers' CPU time (utime + stime from /proc) before and after.
+Starts iamlab as `make run` does (`python -m console.serve`, granian, production
+settings, SQLite WAL) in a fresh var dir on a free loopback port, creates an account
+with a root access key, signs one request per action with botocore, replays it from
+client processes over keep-alive connections, and reads the workers' CPU time
+(utime + stime from /proc) before and after.
 
-    .venv/bin/python bench/wire_cpu.py [--requests 4000] [--clients 4]
+    .venv/bin/python bench/wire_cpu.py [--requests 4000] [--clients 4] [--server-args "..."]
 """
 
 import argparse
 import json
 import os
+import shlex
 import socket
 import statistics
 import subprocess
@@ -23,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 TICKS = os.sysconf("SC_CLK_TCK")
+# What `make run` passes to console.serve (the Makefile's SERVER_ARGS).
+DEFAULT_SERVER_ARGS = f"--workers {os.cpu_count() or 2} --threads 2"
 
 
 def free_port():
@@ -75,9 +79,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class (make run's default)")
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--server-args", default=os.environ.get("SERVER_ARGS") or DEFAULT_SERVER_ARGS,
+                        help="python -m console.serve's arguments after --bind (default: make run's)")
     options = parser.parse_args()
     var = tempfile.mkdtemp(prefix="iamlab-bench-")
     env = {**os.environ, "IAMLAB_VAR_DIR": var}
@@ -89,9 +92,7 @@ def main():
     key = json.loads(out.stdout)
     port = free_port()
     server = subprocess.Popen(
-        [str(Path(PYTHON).parent / "gunicorn"), "console.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(options.workers), "--worker-class", options.worker_class, "--threads", str(options.threads),
-         "--log-level", "warning"],
+        [PYTHON, "-m", "console.serve", "--bind", f"127.0.0.1:{port}", *shlex.split(options.server_args)],
         env=env, cwd=ROOT,
     )
     try:

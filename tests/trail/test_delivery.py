@@ -306,7 +306,9 @@ def test_seals_are_cut_in_batches_and_no_event_is_left_out(ctx, trail, frozen_cl
 
 
 @pytest.mark.parametrize("argv,env,expected", [
-    (["/srv/.venv/bin/gunicorn", "console.wsgi:application"], {}, True),
+    # granian's worker processes, started by `python -m console.serve`
+    (["/srv/iamlab/console/serve.py", "--bind", "127.0.0.1:8000"], {"IAMLAB_SERVING": "1"}, True),
+    (["manage.py", "delivertrails"], {"IAMLAB_SERVING": "0"}, False),
     (["manage.py", "runserver"], {"RUN_MAIN": "true"}, True),
     (["manage.py", "runserver"], {}, False),
     (["manage.py", "delivertrails"], {}, False),
@@ -317,6 +319,7 @@ def test_only_a_serving_process_starts_the_delivery_thread(monkeypatch, argv, en
 
     monkeypatch.setattr(apps.sys, "argv", argv)
     monkeypatch.delenv("RUN_MAIN", raising=False)
+    monkeypatch.delenv("IAMLAB_SERVING", raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert apps.serving() is expected

@@ -1,0 +1,200 @@
+"""The production server as `make run` starts it (`python -m console.serve`: granian, two
+worker processes of two threads) in its own var dir, driven with the real aws CLI: STS,
+a multipart S3 upload and download, IAM and CloudTrail, and the console's sign-in page;
+then SIGTERM."""
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from console import serve
+from tests.e2e.conftest import CLI
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+# Variables a WSGI server must never pass on as parts of a request (console/serve.py):
+# were they to leak, every console page would be an API call (X-Amz-Target), every
+# signature would cover the wrong path (RAW_URI) and the user would be "mallory".
+LEAKY = {
+    "HTTP_PROXY": "http://proxy.invalid:3128",
+    "HTTP_X_AMZ_TARGET": "CloudTrail_20131101.LookupEvents",
+    "RAW_URI": "/somewhere-else",
+    "REMOTE_USER": "mallory",
+    "CONTENT_LENGTH": "17",
+}
+
+
+def test_clean_environ_removes_what_only_a_request_may_set():
+    environ = {**LEAKY, "HTTP_HOST": "evil", "QUERY_STRING": "a=1", "HTTPS": "on", "wsgi.input": "x",
+               "PATH": "/usr/bin", "HOME": "/root", "HTTPS_PROXY": "http://proxy.invalid:3128",
+               "IAMLAB_VAR_DIR": "/srv/var", "DATABASE_URL": "postgres://db/iamlab"}
+    serve.clean_environ(environ)
+    assert environ == {"PATH": "/usr/bin", "HOME": "/root", "HTTPS_PROXY": "http://proxy.invalid:3128",
+                       "IAMLAB_VAR_DIR": "/srv/var", "DATABASE_URL": "postgres://db/iamlab"}
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("127.0.0.1:8000", ("127.0.0.1", 8000)),
+    ("0.0.0.0:80", ("0.0.0.0", 80)),
+    ("[::1]:8443", ("::1", 8443)),
+])
+def test_bind_takes_host_and_port(value, expected):
+    assert serve.address(value) == expected
+
+
+@pytest.mark.parametrize("value", ["8000", ":8000", "localhost:", "localhost:http", "localhost:0", "h:65536"])
+def test_a_bad_bind_is_an_argparse_error(value):
+    with pytest.raises(argparse.ArgumentTypeError):
+        serve.address(value)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server_env():
+    return {}
+
+
+@pytest.fixture
+def instance(tmp_path, server_env):
+    """A fresh var dir with a root access key, and the server started on it as `make run`
+    does, with LEAKY (and ``server_env``) in its environment: (url, createaccount's JSON,
+    process)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG", "DJANGO_SETTINGS_MODULE")}
+    env.update(LEAKY, IAMLAB_VAR_DIR=str(tmp_path / "var"), **server_env)
+    manage = [PYTHON, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True, timeout=300)
+    out = subprocess.run(
+        [*manage, "createaccount", "--email", "prod@example.com", "--password", "Prod-Check-Passw0rd!",
+         "--root-access-key", "--json"],
+        env=env, cwd=ROOT, check=True, capture_output=True, text=True, timeout=120,
+    )
+    facts = json.loads(out.stdout)
+    port = free_port()
+    with open(tmp_path / "server.log", "wb") as log:
+        process = subprocess.Popen(
+            [PYTHON, "-m", "console.serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2"],
+            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, (tmp_path / "server.log").read_text()
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server does not listen after 30 s"
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}", facts, process
+    finally:
+        # A failed test leaves it running: stop it, and its workers with it.
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def get(url, path):
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def test_make_runs_server_answers_the_cli_and_the_console(instance, tmp_path):
+    url, facts, process = instance
+    cli = CLI(url, tmp_path)
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        cli.env.pop(name, None)  # the CLI talks to the server directly
+    cli.configure("root", facts["access_key_id"], facts["secret_access_key"])
+
+    identity = cli.ok("sts", "get-caller-identity", profile="root")
+    assert identity["Arn"] == f"arn:aws:iam::{facts['account_id']}:root"
+
+    made = cli.run("s3", "mb", "s3://prod-check", profile="root")
+    assert made.returncode == 0 and "make_bucket: prod-check" in made.stdout, made.stderr
+    original = tmp_path / "nine-mib.bin"
+    original.write_bytes(os.urandom(9 * 1024 * 1024))  # above the CLI's 8 MiB multipart threshold
+    up = cli.run("s3", "cp", str(original), "s3://prod-check/dir/nine-mib.bin", profile="root")
+    assert up.returncode == 0, up.stderr
+    parts = cli.ok("s3api", "head-object", "--bucket", "prod-check", "--key", "dir/nine-mib.bin", profile="root")
+    assert parts["ContentLength"] == 9 * 1024 * 1024 and parts["ETag"].endswith('-2"')  # two parts
+    copy = tmp_path / "copy.bin"
+    down = cli.run("s3", "cp", "s3://prod-check/dir/nine-mib.bin", str(copy), profile="root")
+    assert down.returncode == 0, down.stderr
+    assert hashlib.sha256(copy.read_bytes()).digest() == hashlib.sha256(original.read_bytes()).digest()
+
+    created = cli.ok("iam", "create-user", "--user-name", "x", profile="root")
+    assert created["User"]["Arn"] == f"arn:aws:iam::{facts['account_id']}:user/x"
+    deadline = time.monotonic() + 3
+    while True:
+        events = cli.ok("cloudtrail", "lookup-events", "--lookup-attributes",
+                        "AttributeKey=EventName,AttributeValue=CreateUser", profile="root")["Events"]
+        if events or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert [(e["EventName"], e["Username"]) for e in events] == [("CreateUser", "root")]
+
+    status, headers, body = get(url, "/")
+    if status == 302:
+        status, headers, body = get(url, headers["location"])
+    assert status == 200, body[:500]
+    assert headers["content-type"].startswith("text/html")
+    assert b"<html" in body.lower()
+
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the server did not exit within 10 s of SIGTERM")
+    log = (tmp_path / "server.log").read_text()
+    assert process.returncode == 0, log
+    assert "Traceback" not in log
+
+
+@pytest.mark.parametrize("server_env", [{"IAMLAB_TRAIL_WRITE_BEHIND_SECONDS": "60"}])
+def test_the_events_a_worker_has_queued_are_written_when_it_stops(instance, tmp_path):
+    # Written behind the answer (trail/writer.py), and here a minute behind: only the
+    # workers' exit writes them.
+    import sqlite3
+
+    import boto3
+
+    url, facts, process = instance
+    sts = boto3.client("sts", endpoint_url=url, region_name="us-east-1", aws_access_key_id=facts["access_key_id"],
+                       aws_secret_access_key=facts["secret_access_key"])
+    for _ in range(20):
+        sts.get_caller_identity()
+    database = tmp_path / "var" / "iamlab.sqlite3"
+
+    def recorded():
+        with sqlite3.connect(database) as db:
+            return db.execute("SELECT COUNT(*) FROM trail_event WHERE event_name = 'GetCallerIdentity'").fetchone()[0]
+
+    assert recorded() == 0
+    process.send_signal(signal.SIGTERM)
+    process.wait(15)
+    assert process.returncode == 0, (tmp_path / "server.log").read_text()
+    assert recorded() == 20
