@@ -31,8 +31,8 @@ def is_bucket_path(path):
 
 
 def sized(request, response):
-    """Give a buffered answer its Content-Length, as AWS does: without one gunicorn
-    sends it chunked, one more write and TCP segment on every call (the API skips
+    """Give a buffered answer its Content-Length, as AWS does: without one a server may
+    send it chunked, one more write and TCP segment on every call (the API skips
     CommonMiddleware, which would set it). HEAD, 204 and 304 answers keep their headers."""
     if (
         not response.streaming

@@ -42,8 +42,8 @@ def _headers(request):
 
 
 def _raw_path(request):
-    # gunicorn passes the path as sent; other servers only the decoded one, which the
-    # clients' encoding (RFC 3986, "/" and "~" kept) reproduces.
+    # Some servers pass the path as sent (RAW_URI); granian and Django's own only the
+    # decoded one, which the clients' encoding (RFC 3986, "/" and "~" kept) reproduces.
     raw = request.META.get("RAW_URI")
     if raw:
         return raw.split("?", 1)[0]

@@ -1,9 +1,11 @@
 """Where the server CPU of one signed API request goes, without a network in between.
 
 Sets up a fresh var dir (production settings, SQLite WAL), creates an account with a
-root access key, signs one request with botocore and calls Django's WSGI handler (the
-whole middleware stack, as a gunicorn worker does) in a loop; prints the CPU time per
-request, and with --profile the cProfile of the loop.
+root access key, signs one request with botocore and calls the WSGI application
+(console.wsgi, as the server's workers do) in a loop; prints the CPU time per request,
+and with --profile the cProfile of the loop. Set IAMLAB_TRAIL_WRITE_BEHIND_SECONDS=0.005
+to measure as the server runs (events written behind the answer, by a thread whose CPU
+counts too).
 
     .venv/bin/python bench/profile_request.py [--action sts] [--n 5000] [--profile] [--sort tottime]
 """
@@ -193,7 +195,7 @@ def main():
     parser.add_argument("--as-user", action="store_true",
                         help="sign as IAM user 'reader' (IAMReadOnlyAccess, in a group) instead of the root user")
     parser.add_argument("--pool", type=int, default=0,
-                        help="run each request on a thread of a pool of this size, as gunicorn's gthread worker does")
+                        help="run each request on a thread of a pool of this size, as the server's threads do")
     parser.add_argument("--gc", choices=("on", "off", "freeze"), default="on",
                         help="Python's cyclic GC as is, disabled, or with the loaded objects frozen")
     options = parser.parse_args()

@@ -11,7 +11,7 @@ else the trail's LatestDeliveryError says AccessDenied and the events wait.
 
 ``deliver()`` runs from ``manage.py delivertrails`` and, in a served process, from a
 daemon thread every IAMLAB_TRAIL_DELIVERY_SECONDS; a lease row (DeliveryClaim) makes
-sure only one of gunicorn's workers delivers at a time."""
+sure only one of the server's worker processes delivers at a time."""
 
 import gzip
 import hashlib
