@@ -58,7 +58,8 @@ class Writer:
                 self._start()
             self._pending.append(values)
             self._submitted += 1
-            if len(self._pending) >= MAX_BATCH:
+            if len(self._pending) == 1 or len(self._pending) >= MAX_BATCH:
+                # The first event starts the writer's wait for more; a full batch ends it.
                 self._cond.notify_all()
 
     def flush(self, timeout=30.0):

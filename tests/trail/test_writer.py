@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,14 @@ def test_a_read_only_call_is_written_after_its_answer_and_seen_by_lookup_events(
     found = dispatch(alice, "cloudtrail:LookupEvents", {
         "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "ListUsers"}]})
     assert [e["EventName"] for e in found["Events"]] == ["ListUsers"]
+
+
+def test_the_writer_writes_without_anyone_asking(alice, behind):
+    dispatch(alice, "sts:GetCallerIdentity")
+    deadline = time.monotonic() + 5
+    while "GetCallerIdentity" not in names():
+        assert time.monotonic() < deadline, "not written 5 s after the call"
+        time.sleep(0.01)
 
 
 def test_a_call_that_changes_something_commits_its_event_with_it(alice, behind, settings):
