@@ -196,7 +196,7 @@ WHITENOISE_USE_FINDERS = True
 # answer. The server (`python -m console.serve`) defaults to write-behind, tests and
 # management commands to writing at once.
 TRAIL_WRITE_BEHIND_SECONDS = float(
-    os.environ.get("IAMLAB_TRAIL_WRITE_BEHIND_SECONDS") or ("0.005" if os.environ.get("IAMLAB_SERVING") == "1" else "0")
+    os.environ.get("IAMLAB_TRAIL_WRITE_BEHIND_SECONDS") or ("0.05" if os.environ.get("IAMLAB_SERVING") == "1" else "0")
 )
 
 # Sign-in throttling: this many failures for one principal within the window lock out

@@ -86,6 +86,10 @@ class _Route:
             else:
                 pattern += re.escape(piece)
         self.path = re.compile(pattern + r"\Z", re.DOTALL)
+        # The slashes a matching request path has: exactly these, or at least these when
+        # a greedy label ({Key+}) may hold more.
+        self.slashes = path.count("/")
+        self.greedy = "+}" in path
         shape = operation.input_shape
         self.required = []
         if shape is not None:
@@ -123,12 +127,30 @@ def _routes(service):
     return tuple(_Route(model.operation_model(name)) for name in model.operation_names)
 
 
+@lru_cache(maxsize=None)
+def _most_slashes(service):
+    return max(route.slashes for route in _routes(service))
+
+
+@lru_cache(maxsize=None)
+def _candidates(service, method, slashes):
+    """The routes a request's method and path depth can match: S3 has over a hundred
+    operations, a dozen of them for one method and depth."""
+    return tuple(
+        route for route in _routes(service)
+        if route.method == method and (route.slashes == slashes or (route.greedy and slashes >= route.slashes))
+    )
+
+
 def _route(service, method, path, query, headers):
     method = method.upper()
     if len(path) > 1 and path.endswith("/") and path.count("/") == 2:
         path = path[:-1]  # "/bucket/" is the bucket itself
+    # Deeper than any route is the same as one deeper than the deepest (only greedy
+    # labels match it): a bounded cache key.
+    slashes = min(path.count("/"), _most_slashes(service) + 1)
     best = None
-    for route in _routes(service):
+    for route in _candidates(service, method, slashes):
         found = route.match(method, path, query, headers)
         if found and (best is None or found[0] > best[0]):
             best = (found[0], route, found[1])
