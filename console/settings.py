@@ -126,7 +126,7 @@ def database_from_url(url):
 
 def sqlite_database(name):
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "console.sqlite",
         "NAME": name,
         "CONN_MAX_AGE": 600,
         "OPTIONS": {

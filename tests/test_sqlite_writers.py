@@ -1,0 +1,91 @@
+"""console/sqlite: every SQLite write transaction holds the ``<database>-writers`` flock
+from BEGIN to COMMIT or ROLLBACK, so concurrent writers queue in the kernel instead of
+sleeping in SQLite's busy handler; the lock is never left behind."""
+
+import fcntl
+import os
+import threading
+import time
+
+import pytest
+from django.db import connection, connections, transaction
+
+from console import clock
+from iam.models import Account
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def sqlite_only():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's one write lock")
+
+
+def account(account_id):
+    return Account.objects.create(account_id=account_id, root_email=f"{account_id}@example.com",
+                                  root_password="!", create_date=clock.now())
+
+
+def held_elsewhere():
+    """Whether another open file description cannot take the writers' lock now."""
+    fd = os.open(f"{connection.settings_dict['NAME']}-writers", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def test_a_write_transaction_holds_the_lock_until_it_commits():
+    assert not held_elsewhere()
+    with transaction.atomic():
+        account("111122223333")
+        assert held_elsewhere()
+    assert not held_elsewhere()
+
+
+def test_a_failed_transaction_releases_the_lock():
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        account("111122223333")
+        1 / 0  # noqa: B018
+    assert not held_elsewhere()
+    assert not Account.objects.exists()
+
+
+def test_closing_the_connection_releases_the_lock():
+    transaction.set_autocommit(False)
+    connection._start_transaction_under_autocommit()
+    assert held_elsewhere()
+    connection.close()
+    assert not held_elsewhere()
+
+
+def test_concurrent_writers_wait_for_each_other_and_all_commit():
+    errors, order = [], []
+
+    def write(n):
+        try:
+            with transaction.atomic():
+                order.append(("begin", n))
+                account(f"{n:012d}")
+                time.sleep(0.02)  # hold the lock a while: the others must queue, not fail
+                order.append(("end", n))
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(1, 9)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Account.objects.count() == 8
+    # One at a time: every begin is followed by its own end.
+    assert all(order[i][0] == "begin" and order[i + 1] == ("end", order[i][1]) for i in range(0, 16, 2))
