@@ -19,7 +19,7 @@ CONSOLE_USER_AGENT = "AWS Internal"
 
 
 @lru_cache(maxsize=8)
-def _insert_statement(model, alias):
+def _insert_statement(model, alias, returning=True):
     """The INSERT for one row of ``model`` on a connection, compiled once: every API call
     and sign-in writes an event, and compiling the statement cost more than running it.
     An Event's INSERT returns its ID where the database can, for its resource rows."""
@@ -28,7 +28,7 @@ def _insert_statement(model, alias):
     query = InsertQuery(model)
     query.insert_values(fields, [model()])
     compiler = query.get_compiler(using=alias)
-    returning = model is Event and connection.features.can_return_columns_from_insert
+    returning = returning and model is Event and connection.features.can_return_columns_from_insert
     compiler.returning_fields = [model._meta.pk] if returning else None
     ((sql, _),) = compiler.as_sql()
     return sql, fields, returning
@@ -59,6 +59,11 @@ def _row(fields, values, connection):
     return row
 
 
+def _has_resource_rows(values):
+    # Resource rows serve LookupEvents, which shows management events only.
+    return bool(values.get("resources") and values.get("recipient_account_id") and values.get("management_event", True))
+
+
 def _save(resources=(), **values):
     """Insert one event from its field values, and its resource rows for LookupEvents
     (no model instances: this is the hot path)."""
@@ -68,10 +73,9 @@ def _save(resources=(), **values):
     values["resources"] = list(resources) or None
     with connection.cursor() as cursor:
         cursor.execute(sql, _row(fields, values, connection))
-        account_id = values.get("recipient_account_id")
-        # Resource rows serve LookupEvents, which shows management events only.
-        if not (resources and account_id and values.get("management_event", True)):
+        if not _has_resource_rows(values):
             return
+        account_id = values["recipient_account_id"]
         if returning:
             event_pk = cursor.fetchone()[0]
         else:
@@ -87,7 +91,24 @@ def _save(resources=(), **values):
         )
 
 
-_writer = Writer(_save)
+def _save_many(batch):
+    """The writer's batch: the events without resource rows in one executemany (most are
+    reads, which name no resource), the others one by one for their IDs."""
+    alias = router.db_for_write(Event)
+    connection = connections[alias]
+    sql, fields, _ = _insert_statement(Event, alias, returning=False)
+    plain = []
+    for values in batch:
+        if _has_resource_rows(values):
+            _save(**values)
+        else:
+            plain.append(_row(fields, {**values, "resources": list(values.get("resources") or ()) or None}, connection))
+    if plain:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, plain)
+
+
+_writer = Writer(_save_many)
 
 
 def flush():

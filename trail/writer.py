@@ -35,8 +35,8 @@ def enabled():
 
 
 class Writer:
-    def __init__(self, save):
-        self._save = save
+    def __init__(self, save_many):
+        self._save_many = save_many
         self._reset()
 
     def _reset(self):
@@ -108,8 +108,7 @@ class Writer:
             close_old_connections()
             try:
                 with transaction.atomic():
-                    for values in batch:
-                        self._save(**values)
+                    self._save_many(batch)
                 return
             except OperationalError as error:
                 # The database is busy or gone for a moment: the events wait for it,
@@ -126,7 +125,7 @@ class Writer:
         for values in batch:
             try:
                 with transaction.atomic():
-                    self._save(**values)
+                    self._save_many([values])
             except DatabaseError:
                 logger.exception("trail event %s (%s) could not be written", values.get("event_id"),
                                  values.get("event_name"))

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,12 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from awsapi.dispatch import dispatch
+from console import clock
 from iam.accounts import create_account
 from iam.principals import root_principal
 from tests.conftest import ALICE_ACCOUNT, ALICE_EMAIL, ALICE_PASSWORD, context_for
 from trail import record
-from trail.models import Event
+from trail.models import Event, EventResource
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,6 +72,30 @@ def test_a_call_that_changes_something_commits_its_event_with_it(alice, behind, 
     record.flush()
     assert names() == ["CreateUser", "CreateUser"]
     assert Event.objects.filter(error_code="EntityAlreadyExists").count() == 1
+
+
+def test_a_batch_keeps_every_event_s_resources(alice, behind):
+    # A data event keeps its resources in the record (no lookup rows); a management
+    # event gets its lookup rows too, with its own ID.
+    dispatch(alice, "iam:CreateUser", {"UserName": "dana"})
+    resource = {"type": "AWS::S3::Object", "name": "arn:aws:s3:::b/k"}
+    common = {"event_time": clock.now(), "event_source": "s3.amazonaws.com", "event_type": "AwsApiCall",
+              "aws_region": "us-east-1", "recipient_account_id": ALICE_ACCOUNT, "username": "root",
+              "source_ip_address": "198.51.100.7", "user_agent": "pytest", "user_identity": {"type": "Root"},
+              "read_only": True}
+    record._save_many([
+        {**common, "event_id": uuid.uuid4(), "event_name": "GetObject", "management_event": False,
+         "resources": [resource]},
+        {**common, "event_id": uuid.uuid4(), "event_name": "GetUser", "resources": [
+            {"type": "AWS::IAM::User", "name": "dana"}]},
+        {**common, "event_id": uuid.uuid4(), "event_name": "ListBuckets", "resources": []},
+    ])
+    by_name = {e.event_name: e for e in Event.objects.all()}
+    assert by_name["GetObject"].resources == [resource]
+    assert by_name["ListBuckets"].resources is None
+    assert list(EventResource.objects.filter(event=by_name["GetUser"]).values_list("resource_name", flat=True)) == [
+        "dana"]
+    assert not EventResource.objects.filter(event=by_name["GetObject"]).exists()
 
 
 def test_concurrent_calls_are_all_written_exactly_once(alice, behind):
