@@ -244,6 +244,7 @@ class Statement:
         "not_principal",
         "conditions",
         "checks",
+        "resource_prefixes",
     )
 
     def __init__(self, index, raw, variables):
@@ -258,6 +259,11 @@ class Statement:
             self.resources = Resources(_as_list(raw["NotResource" if negated else "Resource"]), negated, variables)
         else:
             self.resources = None
+        # What every resource this statement's Resource matches starts with, checked
+        # first: most statements a request's action reaches are ruled out by it alone.
+        resources = self.resources
+        quick = resources is not None and not resources.negated and not resources.anything
+        self.resource_prefixes = resources.prefixes if quick else None
         self.not_principal = "NotPrincipal" in raw
         element = raw.get("NotPrincipal" if self.not_principal else "Principal")
         self.principals = None if element is None else Principals(element)
@@ -273,6 +279,8 @@ class Statement:
     def applies(self, request, context):
         """Resource and Condition of this statement hold for the request (the action
         was matched by the caller, the principal by the resource-policy path)."""
+        if self.resource_prefixes is not None and not request.resource.startswith(self.resource_prefixes):
+            return False
         if self.resources is not None and not self.resources.match(request.resource, context):
             return False
         for check in self.checks:
