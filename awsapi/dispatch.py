@@ -47,16 +47,14 @@ def dispatch(ctx, action, params=None):
     cleanup = None
     try:
         with durable.deferred():
-            authorized = False
+            # Authorized before the transaction: its reads need no write lock, which on
+            # SQLite every other writer waits for while it is held. (IAM is eventually
+            # consistent anyway: a policy changed at that moment applies to the next call.)
+            _require(_authorize(ctx, spec, params))
             if spec.prepare is not None:
-                # An upload is authorized before its body is read, and read before the
-                # transaction that stores it.
-                _require(_authorize(ctx, spec, params))
-                authorized = True
+                # An upload is read before the transaction that stores it.
                 kwargs, cleanup = spec.prepare(ctx, kwargs)
             with atomic:
-                if not authorized:
-                    _require(_authorize(ctx, spec, params))
                 result = func(ctx, **kwargs)
                 if not spec.read_only:
                     record.api_call(ctx, spec, params, result)
