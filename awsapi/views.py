@@ -38,7 +38,15 @@ class InvalidAction(AWSError):
 
 
 def _headers(request):
-    return {name.lower(): value for name, value in request.headers.items()}
+    """The request's headers by lowercase name: Django's request.headers without its
+    title-casing, which every API call would pay for only to lowercase again."""
+    headers = {}
+    for key, value in request.META.items():
+        if key.startswith("HTTP_"):
+            headers[key[5:].replace("_", "-").lower()] = value
+        elif key == "CONTENT_TYPE" or key == "CONTENT_LENGTH":
+            headers[key.replace("_", "-").lower()] = value
+    return headers
 
 
 def _raw_path(request):
