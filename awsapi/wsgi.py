@@ -6,16 +6,38 @@ console principal), and together they cost about a tenth of a signed call's CPU
 budget. Everything else takes Django's own path with the same request object, so a
 body read to tell a form POST to / from an unsigned STS call is still there."""
 
+from functools import lru_cache
+
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
+from django.http import HttpRequest
 
 from awsapi.middleware import api_response
 
 _BUILT = "iamlab.request"
 
 
+@lru_cache(maxsize=256)
+def _content_type(value):
+    """(content_type, content_params, encoding or None) of a Content-Type, as Django's
+    own parsing sets them on a request."""
+    probe = HttpRequest()
+    HttpRequest._set_content_type_params(probe, {"CONTENT_TYPE": value})
+    return probe.content_type, probe.content_params, probe.__dict__.get("_encoding")
+
+
+class Request(WSGIRequest):
+    def _set_content_type_params(self, meta):
+        # Django parses Content-Type with the email package on every request; the few
+        # values clients send are parsed once.
+        content_type, params, encoding = _content_type(meta.get("CONTENT_TYPE", ""))
+        self.content_type, self.content_params = content_type, dict(params)
+        if encoding is not None:
+            self.encoding = encoding
+
+
 class Handler(WSGIHandler):
     def __call__(self, environ, start_response):
-        request = WSGIRequest(environ)
+        request = Request(environ)
         response = api_response(request)
         if response is None:
             environ[_BUILT] = request

@@ -137,3 +137,20 @@ def test_a_console_form_post_to_root_is_the_console_s(db):
                                          body=b"account=alice-lab&next=/"))
     assert status == 302 and "/signin" in headers["Location"]
     assert headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("content_type", [
+    "", "application/x-www-form-urlencoded; charset=utf-8", "text/plain; charset=latin-1",
+    "text/plain; charset=no-such-codec", 'multipart/form-data; boundary="a;b"', "application/json",
+])
+def test_requests_read_their_content_type_as_django_does(content_type):
+    from django.core.handlers.wsgi import WSGIRequest
+
+    from awsapi.wsgi import Request
+
+    env = environ("POST", "/", headers={"Content-Type": content_type} if content_type else None)
+    ours, django = Request(dict(env)), WSGIRequest(dict(env))
+    assert (ours.content_type, ours.content_params, ours.encoding) == (
+        django.content_type, django.content_params, django.encoding)
+    ours.content_params["x"] = "changed"  # each request has its own
+    assert "x" not in Request(dict(env)).content_params
