@@ -347,8 +347,15 @@ def test_forced_change_records_a_change_password_event_without_passwords(client,
     assert "Initial-Passw0rd!" not in text and "Carol-New-Passw0rd!" not in text
 
 
+def start_clock_at_password_change(frozen_clock, user):
+    # bob's password was set by the real clock, before the frozen one took over: a
+    # password's age counts from then, whatever today's date is.
+    frozen_clock.current = user.login_profile.password_changed
+
+
 def test_expired_password_must_be_changed_at_sign_in(client, bob, frozen_clock):
     PasswordPolicy.objects.create(account=bob.account, max_password_age=30)
+    start_clock_at_password_change(frozen_clock, bob)
     frozen_clock.advance(days=31)
     response = iam_sign_in(client)
     assert response.url == "/signin/change-password"
@@ -357,6 +364,7 @@ def test_expired_password_must_be_changed_at_sign_in(client, bob, frozen_clock):
 
 def test_expired_password_with_hard_expiry_needs_an_administrator(client, bob, frozen_clock):
     PasswordPolicy.objects.create(account=bob.account, max_password_age=30, hard_expiry=True)
+    start_clock_at_password_change(frozen_clock, bob)
     frozen_clock.advance(days=31)
     response = iam_sign_in(client)
     assert response.status_code == 401
@@ -367,6 +375,7 @@ def test_expired_password_with_hard_expiry_needs_an_administrator(client, bob, f
 
 def test_password_not_yet_expired_signs_in_normally(client, bob, frozen_clock):
     PasswordPolicy.objects.create(account=bob.account, max_password_age=30)
+    start_clock_at_password_change(frozen_clock, bob)
     frozen_clock.advance(days=29)
     assert iam_sign_in(client).url == "/console/home"
 
