@@ -2,12 +2,11 @@
 exactly one; secret parameters never reach an event."""
 
 import uuid
-from functools import lru_cache
 
-from django.db import connections, models, router
-from django.db.models.sql import InsertQuery
+from django.db import connections, router
 
 from console import clock
+from iam import rows
 from trail.models import Event, EventResource
 from trail.resources import resources_of
 from trail.writer import Writer, enabled as write_behind
@@ -16,47 +15,6 @@ SIGNIN_SOURCE = "signin.amazonaws.com"
 # What CloudTrail records as the userAgent of a call the console made for a signed-in
 # user (AWS's "CloudTrail record contents": "AWS Internal").
 CONSOLE_USER_AGENT = "AWS Internal"
-
-
-@lru_cache(maxsize=8)
-def _insert_statement(model, alias, returning=True):
-    """The INSERT for one row of ``model`` on a connection, compiled once: every API call
-    and sign-in writes an event, and compiling the statement cost more than running it.
-    An Event's INSERT returns its ID where the database can, for its resource rows."""
-    connection = connections[alias]
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    query = InsertQuery(model)
-    query.insert_values(fields, [model()])
-    compiler = query.get_compiler(using=alias)
-    returning = returning and model is Event and connection.features.can_return_columns_from_insert
-    compiler.returning_fields = [model._meta.pk] if returning else None
-    ((sql, _),) = compiler.as_sql()
-    return sql, fields, returning
-
-
-# Field types whose value goes to the database as it is (str, int, bool, None): asking
-# Django to prepare each of them cost more than the INSERT itself.
-_AS_IS = (models.CharField, models.TextField, models.BooleanField, models.IntegerField, models.BigIntegerField)
-
-
-@lru_cache(maxsize=8)
-def _preparers(fields):
-    """(attname, default, prepare) per field; prepare is None where the value goes as is,
-    and the default is computed once unless it is a callable (a fresh dict, ...)."""
-    found = []
-    for field in fields:
-        default = field.default if field.has_default() and callable(field.default) else field.get_default()
-        prepare = None if type(field) in _AS_IS else field.get_db_prep_save
-        found.append((field.attname, default, prepare))
-    return tuple(found)
-
-
-def _row(fields, values, connection):
-    row = []
-    for attname, default, prepare in _preparers(tuple(fields)):
-        value = values[attname] if attname in values else (default() if callable(default) else default)
-        row.append(value if prepare is None else prepare(value, connection))
-    return row
 
 
 def _has_resource_rows(values):
@@ -69,23 +27,21 @@ def _save(resources=(), **values):
     (no model instances: this is the hot path)."""
     alias = router.db_for_write(Event)
     connection = connections[alias]
-    sql, fields, returning = _insert_statement(Event, alias)
     values["resources"] = list(resources) or None
+    if not _has_resource_rows(values):
+        sql, fields, _ = rows.insert_statement(Event, alias, returning=False)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, rows.insert_params(fields, values, connection))
+        return
+    event_pk = rows.insert(Event, values, alias)
+    resource_sql, resource_fields, _ = rows.insert_statement(EventResource, alias, returning=False)
+    common = {"event_id": event_pk, "account_id": values["recipient_account_id"], "event_time": values["event_time"]}
     with connection.cursor() as cursor:
-        cursor.execute(sql, _row(fields, values, connection))
-        if not _has_resource_rows(values):
-            return
-        account_id = values["recipient_account_id"]
-        if returning:
-            event_pk = cursor.fetchone()[0]
-        else:
-            event_pk = connection.ops.last_insert_id(cursor, Event._meta.db_table, Event._meta.pk.column)
-        resource_sql, resource_fields, _ = _insert_statement(EventResource, alias)
-        common = {"event_id": event_pk, "account_id": account_id, "event_time": values["event_time"]}
         cursor.executemany(
             resource_sql,
             [
-                _row(resource_fields, {**common, "resource_type": r["type"], "resource_name": r["name"]}, connection)
+                rows.insert_params(resource_fields, {**common, "resource_type": r["type"], "resource_name": r["name"]},
+                                   connection)
                 for r in resources
             ],
         )
@@ -96,13 +52,13 @@ def _save_many(batch):
     reads, which name no resource), the others one by one for their IDs."""
     alias = router.db_for_write(Event)
     connection = connections[alias]
-    sql, fields, _ = _insert_statement(Event, alias, returning=False)
+    sql, fields, _ = rows.insert_statement(Event, alias, returning=False)
     plain = []
     for values in batch:
         if _has_resource_rows(values):
             _save(**values)
         else:
-            plain.append(_row(fields, {**values, "resources": list(values.get("resources") or ()) or None}, connection))
+            plain.append(rows.insert_params(fields, {**values, "resources": list(values.get("resources") or ()) or None}, connection))
     if plain:
         with connection.cursor() as cursor:
             cursor.executemany(sql, plain)
