@@ -28,7 +28,10 @@ ACTIONS = {
     "listusers": ("iam", b"Action=ListUsers&Version=2010-05-08"),
     "listbuckets": ("s3", None),
     "createuser": ("iam", b"Action=CreateUser&Version=2010-05-08&UserName=u-{n}"),
+    # PUT /bench-objects/o-{n} with a 1 KiB body, as bench/run.py's PutObject row.
+    "putobject": ("s3", os.urandom(1024)),
 }
+BUCKET = "bench-objects"
 
 
 def prepare(var):
@@ -45,9 +48,19 @@ def prepare(var):
     return json.loads(out.stdout)
 
 
-def signed_environ(key, service, body, host="127.0.0.1:8000"):
+def signed_environ(key, service, body, host="127.0.0.1:8000", path=None):
     """A function making the WSGI environ of the signed request; a body with ``{n}``
-    is signed afresh with a new number on each call (CreateUser's distinct names)."""
+    is signed afresh with a new number on each call (CreateUser's distinct names), as is
+    an S3 PUT of an object (a new key each time)."""
+    if service == "s3" and body is not None and path is None:
+        prefix = os.urandom(4).hex()
+        makers = [signed_environ(key, service, body, host, f"/{BUCKET}/o-{prefix}-{i}") for i in range(FRESH_REQUESTS)]
+        makers.reverse()
+
+        def fresh():
+            return makers.pop()()
+
+        return fresh
     if body is not None and b"{n}" in body:
         # Signed beforehand, so that signing is not measured.
         prefix = os.urandom(4).hex()
@@ -70,17 +83,22 @@ def signed_environ(key, service, body, host="127.0.0.1:8000"):
     if body is None:  # s3 ListBuckets
         request = AWSRequest(method="GET", url=f"http://{host}/", headers={})
         S3SigV4Auth(credentials, "s3", "us-east-1").add_auth(request)
-        method, body = "GET", b""
+        method, body, path = "GET", b"", "/"
+    elif service == "s3":  # PutObject (or CreateBucket, with an empty body)
+        request = AWSRequest(method="PUT", url=f"http://{host}{path}", data=body,
+                             headers={"Content-Type": "application/octet-stream"})
+        S3SigV4Auth(credentials, "s3", "us-east-1").add_auth(request)
+        method = "PUT"
     else:
         request = AWSRequest(method="POST", url=f"http://{host}/", data=body,
                              headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
         SigV4Auth(credentials, service, "us-east-1").add_auth(request)
-        method = "POST"
+        method, path = "POST", "/"
     headers = dict(request.headers.items())
 
     def environ():
         env = {
-            "REQUEST_METHOD": method, "PATH_INFO": "/", "RAW_URI": "/", "QUERY_STRING": "", "SCRIPT_NAME": "",
+            "REQUEST_METHOD": method, "PATH_INFO": path, "RAW_URI": path, "QUERY_STRING": "", "SCRIPT_NAME": "",
             "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
             "REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": "50000", "wsgi.url_scheme": "http",
             "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr, "wsgi.multithread": True,
@@ -219,6 +237,9 @@ def main():
     global FRESH_REQUESTS
     FRESH_REQUESTS = options.n * 3 + 400
     make = signed_environ(key, service, body)
+    if options.action == "putobject":
+        create = signed_environ(key, "s3", b"", path=f"/{BUCKET}")()
+        b"".join(application(create, lambda status, headers, exc_info=None: None))
 
     def start_response(status, headers, exc_info=None):
         if not status.startswith("200"):

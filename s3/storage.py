@@ -29,10 +29,8 @@ class StagedBlob:
 
     def __init__(self):
         self.name = uuid.uuid4().hex
-        tmp = _root() / "tmp"
-        tmp.mkdir(parents=True, exist_ok=True)
-        self.tmp_path = tmp / self.name
-        self.file = open(self.tmp_path, "xb")
+        self.tmp_path = _root() / "tmp" / self.name
+        self.file = _in_directory(open, self.tmp_path, "xb")
         self.installed = False
 
     def write(self, data):
@@ -41,9 +39,7 @@ class StagedBlob:
     def install(self):
         """Move the finished blob into place; returns its name."""
         self.file.close()
-        final = blob_path(self.name)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self.tmp_path, final)
+        _in_directory(lambda final: os.replace(self.tmp_path, final), blob_path(self.name))
         self.installed = True
         return self.name
 
@@ -57,6 +53,16 @@ class StagedBlob:
 
     def __exit__(self, *exc):
         self.discard()
+
+
+def _in_directory(make, path, *args):
+    """``make(path, *args)``, creating the directory of ``path`` only when it is missing:
+    256 of them hold every blob, so asking on every upload was wasted system calls."""
+    try:
+        return make(path, *args)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return make(path, *args)
 
 
 def link(name):

@@ -130,18 +130,22 @@ def create_user(ctx, user_name=None, path=None, permissions_boundary=None, tags=
     boundary = None
     if permissions_boundary is not None:
         boundary = attachable_policy(account, permissions_boundary, "permissionsBoundary")
+    fields = {
+        "user_name": user_name,
+        "user_name_key": user_name.lower(),  # as User.save() sets it
+        "user_id": ids.unique_id("AIDA"),
+        "path": path,
+        "create_date": clock.now(),
+    }
     try:
         with transaction.atomic():
-            user = User.objects.create(
-                account=account,
-                user_name=user_name,
-                user_id=ids.unique_id("AIDA"),
-                path=path,
-                create_date=clock.now(),
-                permissions_boundary=boundary,
+            # A statement compiled once: the ORM's create() was a fifth of CreateUser's CPU.
+            pk = rows.insert(
+                User, {**fields, "account_id": account.pk, "permissions_boundary_id": boundary and boundary.pk}
             )
     except IntegrityError:  # created concurrently under the same name
         raise EntityAlreadyExists(f"User with name {user_name} already exists.") from None
+    user = User(pk=pk, account=account, permissions_boundary=boundary, **fields)
     if tags:
         apply_tags(user.tags, tags)
         return {"User": user_shape(user, details=True)}

@@ -134,7 +134,10 @@ def store(bucket, key, *, blob, size, etag, owner_account_id, checksum_algorithm
         acl=acl,
     )
     if previous is None:
-        return Object.objects.create(bucket=bucket, key=key, **fields)
+        # A statement compiled once: the ORM's create() cost a small PutObject a fifth
+        # of its CPU.
+        pk = rows.insert(Object, {"bucket_id": bucket.pk, "key": key, **fields})
+        return Object(pk=pk, bucket=bucket, key=key, **fields)
     old_blob = previous.blob
     for name, value in fields.items():
         setattr(previous, name, value)
