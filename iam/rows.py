@@ -91,3 +91,22 @@ def insert(model, values, alias=DEFAULT_DB_ALIAS):
         if returning:
             return cursor.fetchone()[0]
         return target.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
+
+
+@lru_cache(maxsize=16)
+def _update_statement(model, alias, attnames):
+    quote = connections[alias].ops.quote_name
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    fields = tuple(by_attname[attname] for attname in attnames)
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"
+    return sql, fields
+
+
+def update(model, pk, values, alias=DEFAULT_DB_ALIAS):
+    """Set the fields ``values`` names (by attname) of the ``model`` row ``pk``, by a
+    statement compiled once per set of fields (an overwriting PutObject)."""
+    target = connections[alias]
+    sql, fields = _update_statement(model, alias, tuple(values))
+    with target.cursor() as cursor:
+        cursor.execute(sql, [*insert_params(fields, values, target), pk])
