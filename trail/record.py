@@ -28,12 +28,9 @@ def _save(resources=(), **values):
     alias = router.db_for_write(Event)
     connection = connections[alias]
     values["resources"] = list(resources) or None
-    if not _has_resource_rows(values):
-        sql, fields, _ = rows.insert_statement(Event, alias, returning=False)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, rows.insert_params(fields, values, connection))
-        return
     event_pk = rows.insert(Event, values, alias)
+    if not _has_resource_rows(values):
+        return
     resource_sql, resource_fields, _ = rows.insert_statement(EventResource, alias, returning=False)
     common = {"event_id": event_pk, "account_id": values["recipient_account_id"], "event_time": values["event_time"]}
     with connection.cursor() as cursor:
@@ -58,7 +55,8 @@ def _save_many(batch):
         if _has_resource_rows(values):
             _save(**values)
         else:
-            plain.append(rows.insert_params(fields, {**values, "resources": list(values.get("resources") or ()) or None}, connection))
+            values = {**values, "resources": list(values.get("resources") or ()) or None}
+            plain.append(rows.insert_params(fields, values, connection))
     if plain:
         with connection.cursor() as cursor:
             cursor.executemany(sql, plain)
