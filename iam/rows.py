@@ -5,6 +5,7 @@ Compiling an ORM query (with its joins) cost more than running it — up to a mi
 per request — so the hot path writes its SQL once and builds instances here, with the
 same conversions the ORM applies (SQLite hands back datetimes and JSON as text)."""
 
+from datetime import datetime, timezone
 from functools import lru_cache
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
@@ -32,6 +33,28 @@ def instance(model, attnames, values):
         for convert in converters:
             values[index] = convert(values[index], column, connection)
     return model.from_db(connection.alias, attnames, values)
+
+
+def aware(value):
+    """A datetime column's value as the ORM gives it with USE_TZ: SQLite's text comes back
+    naive (in UTC), PostgreSQL's already aware."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+class Select:
+    """The rows of a plain SELECT, sliced as a queryset is (``items[start:stop]``, as
+    ``paginate`` does): the slice becomes the query's LIMIT and OFFSET. ``sql`` ends with
+    its ORDER BY; ``row`` makes each fetched tuple what the caller lists."""
+
+    def __init__(self, sql, params, row):
+        self.sql, self.params, self.row = sql, params, row
+
+    def __getitem__(self, bounds):
+        with connection.cursor() as cursor:
+            cursor.execute(f"{self.sql} LIMIT %s OFFSET %s", [*self.params, bounds.stop - bounds.start, bounds.start])
+            return [self.row(*values) for values in cursor.fetchall()]
 
 
 def fetchone(sql, params):

@@ -201,12 +201,15 @@ def _utc(value):
         return parse_datetime(value)
     if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
+    if value.tzinfo is timezone.utc:  # as Django and the databases give it
+        return value
     return value.astimezone(timezone.utc)
 
 
 def format_iso8601(value):
     moment = _utc(value)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    # isoformat, not strftime: a fifth of the time, on every timestamp of a listing.
+    text = moment.isoformat(timespec="seconds")[:19]
     micro = moment.microsecond
     if micro % 1000:
         text += f".{micro:06d}"
@@ -328,29 +331,30 @@ def _writer(shape, namespaces):
 
 @lru_cache(maxsize=None)
 def _members_writer(shape, namespaces):
-    entries = []  # [member name, attribute name or None, element name, shape, writer]
+    members = []  # (member name, attribute name or None, element name, shape)
     for name, member in shape.members.items():
         serialization = member.serialization
         if serialization.get("location"):
             continue
         attribute = serialization.get("name", name) if serialization.get("xmlAttribute") else None
-        entries.append([name, attribute, member_xml_name(name, member), member, None])
+        members.append((name, attribute, member_xml_name(name, member), member))
+    entries = None  # members with their writers, looked up on the first value
 
     def write_members(value, out):
+        nonlocal entries
         if not isinstance(value, dict):
             return ""
+        if entries is None:
+            entries = [(*m, None if m[1] is not None else _writer(m[3], namespaces)) for m in members]
         attrs = ""
-        for entry in entries:
-            item = value.get(entry[0])
+        for key, attribute, element, member, write in entries:
+            item = value.get(key)
             if item is None:
                 continue
-            if entry[1] is not None:
-                attrs += f' {entry[1]}="{xml_attr(scalar_text(entry[3], item))}"'
-                continue
-            write = entry[4]
             if write is None:
-                write = entry[4] = _writer(entry[3], namespaces)
-            write(entry[2], item, out)
+                attrs += f' {attribute}="{xml_attr(scalar_text(member, item))}"'
+            else:
+                write(element, item, out)
         return attrs
 
     return write_members
@@ -418,6 +422,14 @@ def _scalar_writer(shape):
             out.append(f"<{name}>{xml_text(value)}</{name}>")
 
         return write_text
+
+    if shape.type_name == "timestamp":
+        timestamp_format = (shape.serialization.get("timestampFormat") or "iso8601").lower()
+
+        def write_timestamp(name, value, out):
+            out.append(f"<{name}>{xml_text(format_timestamp(value, timestamp_format))}</{name}>")
+
+        return write_timestamp
 
     def write_scalar(name, value, out):
         out.append(f"<{name}>{xml_text(scalar_text(shape, value))}</{name}>")

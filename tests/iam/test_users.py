@@ -119,6 +119,23 @@ def test_list_users_filters_by_path_prefix(alice, alice_account, bob):
     assert [u["UserName"] for u in users] == ["dave"]
 
 
+def test_list_users_path_prefix_is_a_case_sensitive_prefix_without_wildcards(alice, alice_account):
+    # IAM paths are case-sensitive, and % and _ are path characters, not patterns.
+    make_user(alice_account, "upper", path="/Division/")
+    make_user(alice_account, "lower", path="/division/east/")
+    make_user(alice_account, "underscore", path="/a_b/")
+    make_user(alice_account, "other", path="/axb/")
+
+    def listed(prefix):
+        return [u["UserName"] for u in ok(alice, "ListUsers", {"PathPrefix": prefix}).result["Users"]]
+
+    assert listed("/division") == ["lower"]
+    assert listed("/Div") == ["upper"]
+    assert listed("/a_") == ["underscore"]
+    assert listed("/a%") == []
+    assert listed("/") == ["lower", "other", "underscore", "upper"]
+
+
 def test_list_users_pages_with_marker(alice, alice_account):
     for name in ("u1", "u2", "u3"):
         make_user(alice_account, name)
