@@ -271,6 +271,8 @@ def _map_entries(shape, entries):
 def streams_body(service, method, path, query, headers):
     """Whether the request's operation takes its payload as a stream (PutObject's and
     UploadPart's Body), which the door hands over unread."""
+    if method.upper() not in ("PUT", "POST"):
+        return False  # no streaming input is read by another method: spare a GET the routing
     try:
         operation, _ = _route(service, method, path or "/", query or {}, headers)
     except ProtocolError:
