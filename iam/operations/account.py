@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from django.contrib.auth.hashers import check_password
 from django.db import IntegrityError, transaction
 
 from awsapi.errors import EntityAlreadyExists, NoSuchEntity, PasswordPolicyViolation, ValidationError
@@ -10,6 +9,7 @@ from awsapi.operation import operation
 from console import clock
 from iam.models import Account, LoginProfile, PasswordPolicy
 from iam.operations.common import account_of as _account
+from iam.hashing import password_matches
 from iam.passwords import PasswordRules, unmet_default_rules, unmet_rules
 from iam.validation import ACCOUNT_ALIAS, Constraints
 
@@ -113,17 +113,21 @@ def password_problems(account, password, user=None):
         require_symbols=policy.require_symbols,
     )
     problems = unmet_rules(password, rules)
-    if user is not None and policy.password_reuse_prevention:
-        # "Prevent password reuse" counts the current password among the last N.
-        recent = list(LoginProfile.objects.filter(user=user).values_list("password", flat=True))
-        recent += user.password_history.order_by("-create_date", "-pk").values_list("password", flat=True)[
-            : policy.password_reuse_prevention - len(recent)
-        ]
-        if any(check_password(password, encoded) for encoded in recent):
-            problems.append(
-                f"Password should not be one of your last {policy.password_reuse_prevention} passwords"
-            )
+    if user is not None and any(password_matches(password, encoded) for encoded in recent_passwords(user, policy)):
+        problems.append(f"Password should not be one of your last {policy.password_reuse_prevention} passwords")
     return problems
+
+
+def recent_passwords(user, policy):
+    """The hashes a new password of ``user`` must not match: "Prevent password reuse"
+    counts the current password among the last N."""
+    if policy is None or not policy.password_reuse_prevention:
+        return []
+    recent = list(LoginProfile.objects.filter(user=user).values_list("password", flat=True))
+    recent += user.password_history.order_by("-create_date", "-pk").values_list("password", flat=True)[
+        : policy.password_reuse_prevention - len(recent)
+    ]
+    return recent
 
 
 def enforce_password_policy(account, password, user=None):

@@ -1,6 +1,5 @@
 """IAM users: their lifecycle, console passwords (login profiles) and tags."""
 
-from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 
 from awsapi.errors import (
@@ -10,12 +9,14 @@ from awsapi.errors import (
     LimitExceeded,
     NoSuchEntity,
     PasswordPolicyViolation,
+    ValidationError,
 )
 from awsapi.operation import operation
 from console import clock
 from iam import arns, ids, rows
+from iam.hashing import hash_password, password_matches, work_ahead
 from iam.models import Account, LoginProfile, PasswordHistory, PasswordPolicy, User
-from iam.operations.account import enforce_password_policy, password_expired
+from iam.operations.account import enforce_password_policy, password_expired, recent_passwords
 from iam.operations.common import (
     listing_resource,
     account_of as _account,
@@ -171,7 +172,7 @@ def _set_password(login_profile, password):
     now = clock.now()
     if login_profile.pk:
         PasswordHistory.objects.create(user=login_profile.user, password=login_profile.password, create_date=now)
-    login_profile.password = make_password(password)
+    login_profile.password = hash_password(password)
     login_profile.password_changed = now
 
 
@@ -182,7 +183,57 @@ def _login_profile(user):
         raise NoSuchEntity(f"Login Profile for User {user.user_name} cannot be found.") from None
 
 
-@operation("iam:CreateLoginProfile", resource=_existing_user_resource, secret_params=("Password",))
+def _well_formed(password):
+    try:
+        _validate_password("password", password)
+    except ValidationError:
+        return False
+    return True
+
+
+def _policy(account_id):
+    return PasswordPolicy.objects.filter(account__account_id=account_id).first()
+
+
+def _set_password_ahead(creating):
+    """The ``prepare`` of CreateLoginProfile (``creating``) or UpdateLoginProfile: the new
+    password's hash and reuse checks, before the transaction (iam/hashing.py). Only where
+    the operation will get that far (a well-formed password, the user there, without or
+    with a login profile as the action needs), so that a refused call costs no hash."""
+
+    def prepare(ctx, kwargs):
+        password, user_name = kwargs.get("password"), kwargs.get("user_name")
+        if not _well_formed(password) or not isinstance(user_name, str):
+            return kwargs, None
+        account_id = ctx.principal.account_id
+        user = User.objects.filter(account__account_id=account_id, user_name_key=user_name.lower()).first()
+        if user is None or LoginProfile.objects.filter(user=user).exists() == creating:
+            return kwargs, None
+        reused = [(password, encoded) for encoded in recent_passwords(user, _policy(account_id))]
+        return kwargs, work_ahead([password], reused)
+
+    return prepare
+
+
+def _change_password_ahead(ctx, kwargs):
+    """ChangePassword's Argon2 work, before the transaction (iam/hashing.py): the old
+    password's check first, and only when it matches the new password's hash and reuse
+    checks, as the operation does them."""
+    old, new = kwargs.get("old_password"), kwargs.get("new_password")
+    if ctx.principal.is_root or not (_well_formed(old) and _well_formed(new)):
+        return kwargs, None
+    profile = LoginProfile.objects.filter(user_id=ctx.principal.user_pk).select_related("user").first()
+    if profile is None:
+        return kwargs, None
+    known = {(old, profile.password): password_matches(old, profile.password)}
+    if not known[(old, profile.password)] or old == new:
+        return kwargs, work_ahead(known=known)
+    reused = [(new, encoded) for encoded in recent_passwords(profile.user, _policy(ctx.principal.account_id))]
+    return kwargs, work_ahead([new], reused, known=known)
+
+
+@operation("iam:CreateLoginProfile", resource=_existing_user_resource, secret_params=("Password",),
+           prepare=_set_password_ahead(creating=True))
 def create_login_profile(ctx, user_name=None, password=None, password_reset_required=False):
     """CreateLoginProfile: give an IAM user a console password."""
     _validate_password("password", password)
@@ -202,7 +253,8 @@ def create_login_profile(ctx, user_name=None, password=None, password_reset_requ
     }
 
 
-@operation("iam:UpdateLoginProfile", resource=_existing_user_resource, secret_params=("Password",))
+@operation("iam:UpdateLoginProfile", resource=_existing_user_resource, secret_params=("Password",),
+           prepare=_set_password_ahead(creating=False))
 def update_login_profile(ctx, user_name=None, password=None, password_reset_required=None):
     """UpdateLoginProfile: an administrator resets an IAM user's console password."""
     if password is not None:
@@ -218,7 +270,8 @@ def update_login_profile(ctx, user_name=None, password=None, password_reset_requ
     return {}
 
 
-@operation("iam:ChangePassword", resource=_own_user_resource, secret_params=("OldPassword", "NewPassword"))
+@operation("iam:ChangePassword", resource=_own_user_resource, secret_params=("OldPassword", "NewPassword"),
+           prepare=_change_password_ahead)
 def change_password(ctx, old_password=None, new_password=None):
     """ChangePassword: an IAM user changes their own console password."""
     _validate_password("oldPassword", old_password)
@@ -227,7 +280,7 @@ def change_password(ctx, old_password=None, new_password=None):
         raise InvalidUserType("Only IAM users can change their own password with ChangePassword.")
     user = User.objects.select_related("account").get(pk=ctx.principal.user_pk)
     profile = _login_profile(user)
-    if not check_password(old_password, profile.password):
+    if not password_matches(old_password, profile.password):
         raise InvalidUserType("The old password is incorrect.")
     policy = PasswordPolicy.objects.filter(account=user.account).first()
     if ctx.via_console and policy and policy.hard_expiry and password_expired(profile, policy):
