@@ -48,6 +48,9 @@ def create_account(email, password, account_id=None, alias=None):
         raise AccountError(f"The account alias {alias} already exists.")
     if account_id is not None and Account.objects.filter(account_id=account_id).exists():
         raise AccountError(f"An account with ID {account_id} already exists.")
+    # Hashed before the transaction: Argon2's 0.1 s must not hold SQLite's write lock,
+    # which every other writer waits for.
+    encoded = make_password(password)
     for _ in range(10):
         new_id = account_id or ids.account_id()
         try:
@@ -56,7 +59,7 @@ def create_account(email, password, account_id=None, alias=None):
                     account_id=new_id,
                     alias=alias,
                     root_email=email,
-                    root_password=make_password(password),
+                    root_password=encoded,
                     create_date=clock.now(),
                 )
         except IntegrityError:

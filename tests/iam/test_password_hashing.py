@@ -84,3 +84,15 @@ def test_work_ahead_is_forgotten_after_the_call():
     forget()
     assert hashing.hash_password("pw-one") != made  # computed afresh, with a new salt
     assert hashing.check_password("pw-one", made)
+
+
+def test_a_new_accounts_root_password_is_hashed_before_its_transaction(monkeypatch):
+    from iam import accounts
+
+    inside = []
+    make = accounts.make_password
+    monkeypatch.setattr(accounts, "make_password", lambda password: inside.append(connection.in_atomic_block)
+                        or make(password))
+    account = accounts.create_account("dana@example.org", "Dana-root-Passw0rd!")
+    assert inside == [False]
+    assert hashing.check_password("Dana-root-Passw0rd!", account.root_password)
