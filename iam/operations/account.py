@@ -7,9 +7,9 @@ from django.db import IntegrityError, transaction
 from awsapi.errors import EntityAlreadyExists, NoSuchEntity, PasswordPolicyViolation, ValidationError
 from awsapi.operation import operation
 from console import clock
+from iam.hashing import password_matches
 from iam.models import Account, LoginProfile, PasswordPolicy
 from iam.operations.common import account_of as _account
-from iam.hashing import password_matches
 from iam.passwords import PasswordRules, unmet_default_rules, unmet_rules
 from iam.validation import ACCOUNT_ALIAS, Constraints
 
