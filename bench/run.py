@@ -80,16 +80,22 @@ def wait_port(port, process, seconds=30):
     raise SystemExit(f"nothing listens on port {port} after {seconds}s")
 
 
+def children(pid):
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            pass
+    return found
+
+
 def process_tree(pid):
     pids, todo = [], [pid]
     while todo:
         current = todo.pop()
         pids.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            try:
-                todo.extend(int(c) for c in (task / "children").read_text().split())
-            except OSError:
-                pass
+        todo.extend(children(current))
     return pids
 
 
@@ -310,15 +316,21 @@ def wrk(server, records_file, connections, seconds):
     threads = min(connections, 2)
     env = {**os.environ, "REPLAY_FILE": str(records_file), "REPLAY_THREADS": str(threads)}
     before = cpu_seconds(server.process.pid)
+    # Each worker's CPU too: with long-lived connections and one listening socket shared
+    # by the workers, 4 connections may land 2:2, 3:1 or 4:0 on 2 workers.
+    workers = children(server.process.pid)
+    before_each = [cpu_seconds(w) for w in workers]
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
          "-s", str(BENCH / "replay.lua"), server.url + "/"],
         env=env, check=True, capture_output=True, text=True,
     )
     cpu = cpu_seconds(server.process.pid) - before
+    each = [cpu_seconds(w) - b for w, b in zip(workers, before_each)]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     n = result["requests"]
     return {
+        "split": ":".join(f"{100 * c / sum(each):.0f}" for c in sorted(each, reverse=True)) if len(each) > 1 and sum(each) else None,
         "rps": n / result["seconds"],
         "p50": result["p50_us"] / 1000,
         "p99": result["p99_us"] / 1000,
@@ -331,6 +343,7 @@ def wrk(server, records_file, connections, seconds):
 def best(results):
     """The best of repeated runs (noise only ever makes a run slower)."""
     return {
+        "split": max(results, key=lambda r: r["rps"])["split"],
         "rps": max(r["rps"] for r in results),
         "p50": min(r["p50"] for r in results),
         "p99": min(r["p99"] for r in results),
@@ -379,7 +392,8 @@ def throughput(servers, rows, options, work):
                 shown = results[key]
                 if isinstance(shown, dict):
                     shown = (f"{shown['rps']:.0f} req/s p50 {shown['p50']:.2f} p99 {shown['p99']:.2f} ms "
-                             f"cpu {shown['cpu']:.3f} ms/req errors {shown['errors']}")
+                             f"cpu {shown['cpu']:.3f} ms/req errors {shown['errors']}"
+                             + (f" workers' CPU {shown['split']}" if shown["split"] else ""))
                 print(f"  {row.title} x{connections} {server.name}: {shown}", file=sys.stderr)
     return results
 
@@ -602,6 +616,8 @@ def build_table(rows, through, boto, policy, lookup_rows, mem):
             out.append((f"{name}: server CPU ms/req", fmt(cell(i, "cpu"), 3), fmt(cell(m, "cpu"), 3),
                         ratio(cell(i, "cpu"), cell(m, "cpu"), False)))
             out.append((f"{name}: errors", fmt(cell(i, "errors")), fmt(cell(m, "errors")), ""))
+            if connections > 1 and isinstance(i, dict) and i["split"]:
+                out.append((f"{name}: CPU split between workers, %", i["split"], "one process", ""))
     for processes in (1, 4):
         i, m = boto.get((processes, "iamlab")), boto.get((processes, "moto"))
         text = lambda r: "—" if r is None else f"{r[0]:.2f} / {r[1]:.2f}"  # noqa: E731
