@@ -305,6 +305,25 @@ def test_seals_are_cut_in_batches_and_no_event_is_left_out(ctx, trail, frozen_cl
     assert digests.check_event_store()["problems"] == []
 
 
+def test_a_seal_run_that_finds_its_events_sealed_meanwhile_starts_over(ctx, trail, monkeypatch):
+    # Events are hashed before the seal's transaction; another run may seal them first.
+    for name in ("u1", "u2"):
+        dispatch(ctx, "iam:CreateUser", {"UserName": name})
+    real_hash, raced = digests.event_hash, []
+
+    def hash_while_another_run_seals(event):
+        if not raced:
+            raced.append(True)
+            digests.seal_events()
+        return real_hash(event)
+
+    monkeypatch.setattr(digests, "event_hash", hash_while_another_run_seals)
+    assert digests.seal_events() == 0  # the other run sealed them all
+    sealed = [pk for seal in EventSeal.objects.all() for pk, _, _ in seal.entries]
+    assert sorted(sealed) == sorted(Event.objects.filter(recipient_account_id__isnull=False).values_list("pk", flat=True))
+    assert digests.check_event_store()["problems"] == []
+
+
 @pytest.mark.parametrize("argv,env,expected", [
     # granian's worker processes, started by `python -m console.serve`
     (["/srv/iamlab/console/serve.py", "--bind", "127.0.0.1:8000"], {"IAMLAB_SERVING": "1"}, True),
