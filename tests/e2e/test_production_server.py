@@ -100,6 +100,13 @@ def instance(tmp_path, server_env):
             except OSError:
                 assert time.monotonic() < deadline, "the server does not listen after 30 s"
                 time.sleep(0.1)
+        # The first worker up answers while the other may still be importing Django; a
+        # worker stopped before it has started is killed only after granian's 30 s
+        # grace, so a test that stops the server waits for both.
+        while (tmp_path / "server.log").read_text().count("Started worker-") < 2:
+            assert process.poll() is None, (tmp_path / "server.log").read_text()
+            assert time.monotonic() < deadline, "both workers have not started after 30 s"
+            time.sleep(0.1)
         yield f"http://127.0.0.1:{port}", facts, process
     finally:
         # A failed test leaves it running: stop it, and its workers with it.
