@@ -6,6 +6,8 @@ import base64
 import re
 from urllib.parse import quote
 
+from django.db.models.functions import Substr
+
 from awsapi.errors import (
     AccessDenied,
     LimitExceeded,
@@ -169,9 +171,12 @@ def paginate(items, marker, max_items, key):
     return response
 
 
-def by_path_prefix(queryset, path_prefix):
+def by_path_prefix(queryset, path_prefix, field="path"):
+    """The rows whose ``field`` starts with ``path_prefix``, compared exactly: IAM paths
+    are case-sensitive, and ``%`` and ``_`` are path characters (``startswith`` is a
+    case-insensitive LIKE on SQLite). ListUsers' plain SQL compares the same way."""
     if path_prefix:
-        return queryset.filter(path__startswith=path_prefix)
+        return queryset.alias(_path_head=Substr(field, 1, len(path_prefix))).filter(_path_head=path_prefix)
     return queryset
 
 

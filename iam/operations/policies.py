@@ -10,6 +10,7 @@ from console import clock
 from iam import ids
 from iam.models import ManagedPolicy, PolicyAttachment, PolicyVersion, Role, User
 from iam.operations.common import (
+    by_path_prefix,
     listing_resource,
     MANAGED_POLICY_SIZE,
     POLICY_PATH,
@@ -174,7 +175,7 @@ def list_policies(
     }
     queryset = ManagedPolicy.objects.filter(scopes.get(scope or "All", scopes["AWS"] | scopes["Local"]))
     if path_prefix:
-        queryset = queryset.filter(path__startswith=path_prefix)
+        queryset = by_path_prefix(queryset, path_prefix)
     queryset = with_usage(queryset, account).order_by("policy_name_key", "arn")
     if only_attached:
         if policy_usage_filter == "PermissionsBoundary":

@@ -100,6 +100,33 @@ def test_list_groups_filters_by_path_prefix_and_pages(alice):
     assert [g["GroupName"] for g in rest["Groups"]] == ["c"]
 
 
+
+@pytest.mark.parametrize("action,create,name_key,listed", [
+    ("ListGroups", "CreateGroup", "GroupName", "Groups"),
+    ("ListRoles", "CreateRole", "RoleName", "Roles"),
+    ("ListPolicies", "CreatePolicy", "PolicyName", "Policies"),
+])
+def test_every_listing_compares_its_path_prefix_exactly(alice, action, create, name_key, listed):
+    # IAM paths are case-sensitive, and _ is a path character, not a pattern.
+    extra = {
+        "CreateRole": {"AssumeRolePolicyDocument": '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+                                                   '"Principal":{"Service":"ec2.amazonaws.com"},'
+                                                   '"Action":"sts:AssumeRole"}]}'},
+        "CreatePolicy": {"PolicyDocument": '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+                                           '"Action":"s3:ListAllMyBuckets","Resource":"*"}]}'},
+    }.get(create, {})
+    for name, path in (("upper", "/Team/"), ("lower", "/team/"), ("underscore", "/a_b/"), ("other", "/axb/")):
+        ok(alice, create, {name_key: name, "Path": path, **extra})
+
+    def names(prefix):
+        params = {"PathPrefix": prefix, **({"Scope": "Local"} if action == "ListPolicies" else {})}
+        return sorted(item[name_key] for item in ok(alice, action, params).result[listed])
+
+    # Whole path segments: ListPolicies' PathPrefix pattern takes no other.
+    assert names("/team/") == ["lower"]
+    assert names("/Team/") == ["upper"]
+    assert names("/a_b/") == ["underscore"]
+
 # --- UpdateGroup, DeleteGroup -----------------------------------------------------------
 
 
