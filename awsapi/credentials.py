@@ -4,7 +4,7 @@ credentials (ASIA) of a session, which must come with their session token."""
 
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+from datetime import timedelta
 from functools import lru_cache
 
 from django.db import connection
@@ -75,11 +75,7 @@ class KeyRow:
 
 def _datetime(value):
     # SQLite hands raw SQL a string, PostgreSQL a datetime.
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if value is not None and value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value
+    return rows.aware(parse_datetime(value) if isinstance(value, str) else value)
 
 
 def _user_or_root(account_id, user_pk, user_name, user_id, path, session_pk=None):
