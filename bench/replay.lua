@@ -2,7 +2,8 @@
 --
 -- The file (REPLAY_FILE in the environment) holds records "<byte length>\n<raw request>".
 -- Each wrk thread takes every n-th record starting at its own index, so no record is
--- sent twice across threads until the file wraps (CreateUser names stay distinct).
+-- sent twice across threads until the file wraps (CreateUser names stay distinct); with
+-- fewer records than threads, every thread sends every record.
 -- done() prints one JSON line: requests, seconds, error responses (status >= 400, which
 -- is every non-2xx an API answers here), socket errors and
 -- latency percentiles in microseconds.
@@ -34,7 +35,11 @@ end
 function init(args)
   records = load(os.getenv("REPLAY_FILE"))
   step = tonumber(os.getenv("REPLAY_THREADS") or "1")
-  index = (id or 0) + 1
+  -- Fewer records than threads (an idempotent row has one): every thread sends them all.
+  -- Before this, a thread whose index was past the end sent nothing, so wrk's 4
+  -- connections in 2 threads were 2 busy connections and 2 idle ones.
+  if #records < step then step = 1 end
+  index = ((id or 0) % #records) + 1
 end
 
 function request()
