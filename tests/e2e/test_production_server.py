@@ -70,7 +70,12 @@ def server_env():
 
 
 @pytest.fixture
-def instance(tmp_path, server_env):
+def server_args():
+    return []
+
+
+@pytest.fixture
+def instance(tmp_path, server_env, server_args):
     """A fresh var dir with a root access key, and the server started on it as `make run`
     does, with LEAKY (and ``server_env``) in its environment: (url, createaccount's JSON,
     process)."""
@@ -87,7 +92,8 @@ def instance(tmp_path, server_env):
     port = free_port()
     with open(tmp_path / "server.log", "wb") as log:
         process = subprocess.Popen(
-            [PYTHON, "-m", "console.serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2"],
+            [PYTHON, "-m", "console.serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2",
+             *server_args],
             env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
     try:
@@ -205,3 +211,71 @@ def test_the_events_a_worker_has_queued_are_written_when_it_stops(instance, tmp_
     process.wait(15)
     assert process.returncode == 0, (tmp_path / "server.log").read_text()
     assert recorded() == 20
+
+
+def workers(server):
+    """The worker processes of the server process ``server``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == server:
+                found.append(int(entry.name))
+        except OSError:  # gone meanwhile
+            pass
+    return sorted(found)
+
+
+def cpus(pid):
+    """The CPUs each thread of process ``pid`` may run on, as one set per thread."""
+    return [frozenset(os.sched_getaffinity(int(tid))) for tid in os.listdir(f"/proc/{pid}/task")]
+
+
+def claim(pid):
+    """The CPU claim (console/affinity.py) worker ``pid`` holds open: its file."""
+    (held,) = [target for fd in os.listdir(f"/proc/{pid}/fd")
+               if "iamlab-cpus-" in (target := os.readlink(f"/proc/{pid}/fd/{fd}"))]
+    return Path(held)
+
+
+two_cpus = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs 2 CPUs")
+
+
+@two_cpus
+def test_each_worker_runs_on_a_cpu_of_its_own_and_a_respawned_one_takes_the_cpu_freed(instance, tmp_path):
+    url, facts, process = instance
+    first, second = workers(process.pid)
+    # Every thread of a worker (request threads, granian's, the trail's) on one CPU.
+    assert len(set(cpus(first))) == 1 and len(next(iter(set(cpus(first))))) == 1
+    assert len(set(cpus(second))) == 1 and len(next(iter(set(cpus(second))))) == 1
+    freed, kept = cpus(first)[0], cpus(second)[0]
+    assert freed != kept
+    assert claim(first).name == f"cpu{min(freed)}.0" and claim(second).name == f"cpu{min(kept)}.0"
+
+    os.kill(first, signal.SIGKILL)  # granian starts another in its place
+    deadline = time.monotonic() + 30
+    while (respawned := [pid for pid in workers(process.pid) if pid != second]) in ([], [first]):
+        assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+        time.sleep(0.1)
+    while (tmp_path / "server.log").read_text().count("Started worker-") < 3:
+        assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+        time.sleep(0.1)
+    assert set(cpus(respawned[0])) == {freed}
+    assert claim(respawned[0]).name == f"cpu{min(freed)}.0"
+    assert set(cpus(second)) == {kept}
+    status, _, _ = get(url, "/")
+    assert status in (200, 302)
+
+    claims = claim(second).parent
+    process.send_signal(signal.SIGTERM)
+    process.wait(15)
+    assert process.returncode == 0, (tmp_path / "server.log").read_text()
+    assert not claims.exists()  # the serving process removes it when it stops
+
+
+@two_cpus
+@pytest.mark.parametrize("server_args", [["--share-cpus"]])
+def test_share_cpus_leaves_the_workers_on_every_cpu(instance):
+    url, facts, process = instance
+    everywhere = frozenset(os.sched_getaffinity(process.pid))
+    for worker in workers(process.pid):
+        assert set(cpus(worker)) == {everywhere}
