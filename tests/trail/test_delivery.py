@@ -9,13 +9,14 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from awsapi.dispatch import dispatch
 from iam.principals import root_principal
 from s3.models import Object
 from s3.storage import blob_path
 from tests.trail.helpers import api_ctx
-from tests.trail.test_trails import ACCOUNT, BUCKET, REGION, make_bucket
+from tests.trail.test_trails import ACCOUNT, BUCKET, REGION, cloudtrail_policy, make_bucket
 from trail import delivery, digests
 from trail.models import Event, EventSeal, Trail
 
@@ -322,6 +323,67 @@ def test_a_seal_run_that_finds_its_events_sealed_meanwhile_starts_over(ctx, trai
     sealed = [pk for seal in EventSeal.objects.all() for pk, _, _ in seal.entries]
     assert sorted(sealed) == sorted(Event.objects.filter(recipient_account_id__isnull=False).values_list("pk", flat=True))
     assert digests.check_event_store()["problems"] == []
+
+
+# Log files are built (JSON, gzip, hashes, the staged blob) before the delivery
+# transaction, from the trail as it was then; transactional_db: no test-wide transaction
+# to hide the delivery's own.
+@pytest.mark.usefixtures("transactional_db")
+def test_log_files_are_built_before_the_delivery_transaction(ctx, trail, frozen_clock, monkeypatch):
+    dispatch(ctx, "iam:CreateUser", {"UserName": "carol"})
+    real, inside = delivery.staged, []
+    monkeypatch.setattr(delivery, "staged", lambda body: inside.append(connection.in_atomic_block) or real(body))
+    assert deliver_after(frozen_clock) == 1
+    assert inside == [False]
+    (key,) = keys()
+    assert [r["eventName"] for r in records(key)] == ["StartLogging", "CreateUser"]
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_a_trail_changed_while_its_files_were_built_gets_them_built_again(ctx, trail, frozen_clock, monkeypatch):
+    dispatch(ctx, "s3:PutBucketPolicy", {"Bucket": BUCKET, "Policy": cloudtrail_policy(prefix="moved")})
+    dispatch(ctx, "iam:CreateUser", {"UserName": "carol"})
+    real, built = delivery._log_batch, []
+
+    def build_while_the_owner_moves_the_files(trail_, now, settle):
+        batch = real(trail_, now, settle)
+        built.append(batch)
+        if len(built) == 1:
+            Trail.objects.filter(pk=trail_.pk).update(s3_key_prefix="moved")
+        return batch
+
+    monkeypatch.setattr(delivery, "_log_batch", build_while_the_owner_moves_the_files)
+    assert deliver_after(frozen_clock) == 1
+    assert len(built) == 2
+    (key,) = keys()
+    assert key.startswith(f"moved/AWSLogs/{ACCOUNT}/CloudTrail/")
+    assert [r["eventName"] for r in records(key)] == ["StartLogging", "PutBucketPolicy", "CreateUser"]
+    # The first build's staged file is gone, not left in the var dir.
+    assert [f.body.staged.tmp_path.exists() for f in built[0].files] == [False]
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_a_trail_changed_on_every_attempt_gets_its_files_built_inside_the_transaction(
+        ctx, trail, frozen_clock, monkeypatch):
+    dispatch(ctx, "iam:CreateUser", {"UserName": "carol"})
+    real, inside = delivery._log_batch, []
+
+    def build_while_the_trail_changes(trail_, now, settle):
+        inside.append(connection.in_atomic_block)
+        if not connection.in_atomic_block:
+            Trail.objects.filter(pk=trail_.pk).update(latest_digest_delivery_error=f"change {len(inside)}")
+        return real(trail_, now, settle)
+
+    real_staged, bodies = delivery.staged, []
+    monkeypatch.setattr(delivery, "_log_batch", build_while_the_trail_changes)
+    monkeypatch.setattr(delivery, "staged", lambda body: bodies.append(real_staged(body)) or bodies[-1])
+    assert deliver_after(frozen_clock) == 1
+    assert inside == [False] * delivery.ATTEMPTS + [True]
+    (key,) = keys()
+    assert [r["eventName"] for r in records(key)] == ["StartLogging", "CreateUser"]
+    # One file per build; only the last one kept, the others' temporary blobs gone.
+    assert [b.staged.installed for b in bodies] == [False] * delivery.ATTEMPTS + [True]
+    assert not any(b.staged.tmp_path.exists() for b in bodies)
 
 
 @pytest.mark.parametrize("argv,env,expected", [
