@@ -13,8 +13,11 @@ THREADS ?= 2
 # 0.07-0.15 ms, of an API call's budget of 0.5 ms); every API call is in the CloudTrail
 # event history anyway. `make run ACCESS_LOG=1` prints it.
 ACCESS_LOG ?=
+# Each worker is kept on a CPU of its own (console/affinity.py); `make run SHARE_CPUS=1`
+# lets every worker run on any CPU.
+SHARE_CPUS ?=
 # How `make run` serves (granian, through console/serve.py), and so how `make bench` measures.
-SERVER_ARGS = --workers $(WORKERS) --threads $(THREADS) $(if $(ACCESS_LOG),--access-log)
+SERVER_ARGS = --workers $(WORKERS) --threads $(THREADS) $(if $(SHARE_CPUS),--share-cpus) $(if $(ACCESS_LOG),--access-log)
 MOTO_VENV := bench/.venv-moto
 
 .PHONY: install run test test-fast migrate clean bench

@@ -52,9 +52,10 @@ MOTO_VENV = Path(os.environ.get("MOTO_VENV", BENCH / ".venv-moto"))
 DEFAULT_SERVER_ARGS = f"--workers {os.cpu_count() or 2} --threads 2"
 REGION = "us-east-1"
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
-# 8 as well as 4: the server's workers accept connections as they come, so 4 client
-# connections may land 3:1 or 4:0 on 2 workers (measured: PutObject 290 req/s with one
-# worker doing 84% of the work, 635 when split 2:2); 8 shows the spread-out picture.
+# 8 as well as 4: each of the server's workers listens on its own socket (SO_REUSEPORT) and
+# the kernel gives each new connection to one of them by a hash of its addresses, so 4
+# client connections land 2:2, 3:1 or, 1 time in 8, 4:0 on 2 workers (measured:
+# GetCallerIdentity 2,500 req/s on one worker, 4,700 spread); 8 shows the spread-out picture.
 CONCURRENCY = (1, 4, 8)
 
 
@@ -316,8 +317,7 @@ def wrk(server, records_file, connections, seconds):
     threads = min(connections, 2)
     env = {**os.environ, "REPLAY_FILE": str(records_file), "REPLAY_THREADS": str(threads)}
     before = cpu_seconds(server.process.pid)
-    # Each worker's CPU too: with long-lived connections and one listening socket shared
-    # by the workers, 4 connections may land 2:2, 3:1 or 4:0 on 2 workers.
+    # Each worker's CPU too: 4 long-lived connections may land 2:2, 3:1 or 4:0 on 2 workers.
     workers = children(server.process.pid)
     before_each = [cpu_seconds(w) for w in workers]
     out = subprocess.run(
@@ -704,7 +704,9 @@ def main():
             f"- Machine: {machine()}\n"
             f"- Versions: Python {v['python']}, Django {v['django']}, granian {v['granian']}, "
             f"botocore {v['botocore']}, boto3 {v['boto3']}, moto {v['moto']} (`moto_server`), wrk {v['wrk']}\n"
-            f"- iamlab: `python -m console.serve {options.server_args}` (granian), production settings, "
+            f"- iamlab: `python -m console.serve {options.server_args}` (granian"
+            f"{'' if '--share-cpus' in options.server_args else ', each worker kept on a CPU of its own'}), "
+            "production settings, "
             "SQLite (WAL) in a fresh IAMLAB_VAR_DIR, root access key; moto: `moto_server` on loopback\n"
             f"- Throughput: {options.seconds:g} s per run, {options.rounds} run(s) per server alternating iamlab "
             "and moto, best run kept; requests signed once by botocore and replayed by wrk "
