@@ -224,33 +224,29 @@ def deliver_trail(trail_pk, now, settle=SETTLE):
                 latest_delivery_attempt_time=now, latest_delivery_error=refused.code
             )
             return 0
-        finally:
-            if batch is not None:
-                batch.discard()
 
 
 def _deliver_locked(trail_pk, now, settle, batch):
     """The delivery transaction: ``batch`` (built from the trail before it was locked, or
-    None to build it here) delivered, the cursor moved and due digests written."""
-    with transaction.atomic():
-        trail = Trail.objects.select_for_update().select_related("account").get(pk=trail_pk)
-        if batch is None:
-            if not trail.is_logging:
-                return 0
-            built_here = batch = _log_batch(trail, now, settle)
-        elif _state(trail) != batch.state:
-            raise Stale()
-        else:
-            built_here = None
-        try:
+    None to build it here) delivered, the cursor moved and due digests written. Whatever
+    of the batch was not kept is discarded, whichever way this ends."""
+    try:
+        with transaction.atomic():
+            trail = Trail.objects.select_for_update().select_related("account").get(pk=trail_pk)
+            if batch is None:
+                if not trail.is_logging:
+                    return 0
+                batch = _log_batch(trail, now, settle)
+            elif _state(trail) != batch.state:
+                raise Stale()
             written = _deliver_logs(trail, batch, now)
             if trail.log_file_validation_enabled:
                 _deliver_digests(trail, now)
             trail.save()
             return written
-        finally:
-            if built_here is not None:
-                built_here.discard()
+    finally:
+        if batch is not None:
+            batch.discard()
 
 
 def _target_bucket(trail):
