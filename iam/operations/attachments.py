@@ -89,8 +89,7 @@ def _list_attached(ctx, kind, entity_name, path_prefix, marker, max_items):
     constraints.check()
     entity = kind.entity(ctx, entity_name)
     attachments = PolicyAttachment.objects.filter(**{kind.name: entity}).select_related("policy")
-    if path_prefix:
-        attachments = by_path_prefix(attachments, path_prefix, "policy__path")
+    attachments = by_path_prefix(attachments, path_prefix, "policy__path")
     policies = sorted((a.policy for a in attachments), key=lambda p: (p.policy_name_key, p.arn))
     page = paginate(policies, marker, max_items, "AttachedPolicies")
     page["AttachedPolicies"] = [{"PolicyName": p.policy_name, "PolicyArn": p.arn} for p in page["AttachedPolicies"]]

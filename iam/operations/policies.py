@@ -174,8 +174,7 @@ def list_policies(
         "Local": Q(account=account),
     }
     queryset = ManagedPolicy.objects.filter(scopes.get(scope or "All", scopes["AWS"] | scopes["Local"]))
-    if path_prefix:
-        queryset = by_path_prefix(queryset, path_prefix)
+    queryset = by_path_prefix(queryset, path_prefix)
     queryset = with_usage(queryset, account).order_by("policy_name_key", "arn")
     if only_attached:
         if policy_usage_filter == "PermissionsBoundary":
