@@ -7,12 +7,15 @@ later may take the lock first: under a class's concurrent CreateUser calls, p99 
 230 ms for calls that hold the lock for about a millisecond. Here every write
 transaction first takes an exclusive flock on ``<database>-writers``: a waiting writer
 sleeps in the kernel and wakes the moment the lock is released, in any thread of any
-process. The lock is held from BEGIN to COMMIT or ROLLBACK (or the connection's close)."""
+process. The lock is held from BEGIN to COMMIT or ROLLBACK (or the connection's close).
+WAL checkpoints run after it is released (console/sqlite/checkpoint.py)."""
 
 import fcntl
 import os
 
 from django.db.backends.sqlite3 import base
+
+from console.sqlite.checkpoint import AUTOCHECKPOINT_PAGES, checkpointer, open_writers_lock
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -23,7 +26,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.is_in_memory_db():
             return
         if self._writers_fd is None:
-            self._writers_fd = os.open(f"{self.settings_dict['NAME']}-writers", os.O_RDWR | os.O_CREAT, 0o600)
+            self._writers_fd = open_writers_lock(self.settings_dict["NAME"])
         fcntl.flock(self._writers_fd, fcntl.LOCK_EX)  # releases the GIL while it waits
         self._holding = True
 
@@ -40,11 +43,20 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._unlock_writers()
             raise
 
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        if not self.is_in_memory_db():
+            connection.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+        return connection
+
     def _commit(self):
+        wrote = self._holding
         try:
             return super()._commit()
         finally:
             self._unlock_writers()
+            if wrote:
+                checkpointer(self.settings_dict["NAME"]).committed()
 
     def _rollback(self):
         try:
