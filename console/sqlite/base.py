@@ -52,11 +52,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _commit(self):
         wrote = self._holding
         try:
-            return super()._commit()
+            super()._commit()
         finally:
             self._unlock_writers()
-            if wrote:
-                checkpointer(self.settings_dict["NAME"]).committed()
+        if wrote:
+            checkpointer(self.settings_dict["NAME"]).committed()
 
     def _rollback(self):
         try:
