@@ -56,6 +56,16 @@ class User(models.Model):
         return arns.user_arn(self.account.account_id, self.path, self.user_name)
 
 
+class UserCount(models.Model):
+    """How many users an account has, kept by triggers on iam_user (migration 0007) so
+    that no code path can miss it: CreateUser checks the quota of 5,000 users by reading
+    this row, where counting the account's users walked up to 5,000 index entries while
+    every other writer waited."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    users = models.IntegerField(default=0)
+
+
 class LoginProfile(models.Model):
     """An IAM user's console password. No row means console access is disabled."""
 

@@ -15,7 +15,7 @@ from awsapi.operation import operation
 from console import clock
 from iam import arns, ids, rows
 from iam.hashing import hash_password, password_matches, work_ahead
-from iam.models import Account, LoginProfile, PasswordHistory, PasswordPolicy, User
+from iam.models import Account, LoginProfile, PasswordHistory, PasswordPolicy, User, UserCount
 from iam.operations.account import enforce_password_policy, password_expired, recent_passwords
 from iam.operations.common import (
     listing_resource,
@@ -99,15 +99,10 @@ def user_shape(user, details=False):
     return shape
 
 
-# Whether the name is taken (case-insensitively, as IAM names are) and how many users
-# the account has, in one plain query: CreateUser's checks before it writes. Two
-# subqueries, so that the name is found through the unique index and only the count
-# walks the account's index entries (one expression over all rows cost 2.5 times as
-# much at 3,200 users).
-_NAME_TAKEN_AND_COUNT = (
-    f"SELECT EXISTS(SELECT 1 FROM {User._meta.db_table} WHERE account_id = %s AND user_name_key = %s),"
-    f" (SELECT COUNT(*) FROM {User._meta.db_table} WHERE account_id = %s)"
-)
+# The account's users, the new one included: the row iam_user's triggers keep. On
+# PostgreSQL the new user's trigger locked that row until commit, so concurrent creates
+# in one account each read a count that includes the others'.
+_USERS_IN_ACCOUNT = f"SELECT users FROM {UserCount._meta.db_table} WHERE account_id = %s"
 
 
 @operation("iam:CreateUser", resource=_new_user_resource)
@@ -124,12 +119,6 @@ def create_user(ctx, user_name=None, path=None, permissions_boundary=None, tags=
     if tags:
         validate_tags(tags)
     account = _account(ctx)
-    taken, count = rows.fetchone(_NAME_TAKEN_AND_COUNT, [account.pk, user_name.lower(), account.pk])
-    if taken:
-        raise EntityAlreadyExists(f"User with name {user_name} already exists.")
-    limit = quota("USERS_PER_ACCOUNT")
-    if count >= limit:
-        raise LimitExceeded(f"Cannot exceed quota for UsersPerAccount: {limit}")
     boundary = None
     if permissions_boundary is not None:
         boundary = attachable_policy(account, permissions_boundary, "permissionsBoundary")
@@ -140,14 +129,17 @@ def create_user(ctx, user_name=None, path=None, permissions_boundary=None, tags=
         "path": path,
         "create_date": clock.now(),
     }
+    # Inserted first, checked after: the unique index finds a taken name and the trigger
+    # counts the new user, so neither needs a query of its own. A failure here leaves
+    # nothing: dispatch's transaction rolls the whole action back.
     try:
-        with transaction.atomic():
-            # A statement compiled once: the ORM's create() was a fifth of CreateUser's CPU.
-            pk = rows.insert(
-                User, {**fields, "account_id": account.pk, "permissions_boundary_id": boundary and boundary.pk}
-            )
-    except IntegrityError:  # created concurrently under the same name
+        # A statement compiled once: the ORM's create() was a fifth of CreateUser's CPU.
+        pk = rows.insert(User, {**fields, "account_id": account.pk, "permissions_boundary_id": boundary and boundary.pk})
+    except IntegrityError:  # the name is taken (ignoring case), maybe by a concurrent call
         raise EntityAlreadyExists(f"User with name {user_name} already exists.") from None
+    limit = quota("USERS_PER_ACCOUNT")
+    if rows.fetchone(_USERS_IN_ACCOUNT, [account.pk])[0] > limit:
+        raise LimitExceeded(f"Cannot exceed quota for UsersPerAccount: {limit}")
     user = User(pk=pk, account=account, permissions_boundary=boundary, **fields)
     if tags:
         apply_tags(user.tags, tags)
