@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 
-from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from awsapi.context import Principal
@@ -94,9 +93,7 @@ def resolve(credential):
     key_id = credential.access_key_id
     if key_id.startswith("ASIA"):
         return _session(credential)
-    with connection.cursor() as cursor:
-        cursor.execute(KEY_LOOKUP, [key_id])
-        row = cursor.fetchone()
+    row = rows.fetchone(KEY_LOOKUP, [key_id])
     if row is None or row[2] != AccessKey.ACTIVE:
         raise InvalidClientTokenId()
     pk, secret_encrypted, _, last_used, last_service, _, account_id, user_pk, user_name, user_id, path = row

@@ -102,10 +102,7 @@ def _compiled(pairs, kind):
 
 # Every request an IAM user or role signs runs the queries below, so they are plain SQL:
 # compiling the equivalent ORM queries cost more than the rest of the decision.
-def _rows(sql, params):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+_rows = rows.fetchall
 
 
 _TAGS_SQL = {

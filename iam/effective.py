@@ -9,9 +9,9 @@ whatever the number of groups or policies (no N+1): every request an IAM user or
 signs runs these, so they are three plain SQL queries — compiling the equivalent ORM
 querysets with their prefetches cost milliseconds per request, far more than running them."""
 
-from django.db import connection
 from django.db.models import Prefetch
 
+from iam.rows import fetchall as _rows
 from iam.models import Group, GroupMembership, InlinePolicy, ManagedPolicy, PolicyAttachment, PolicyVersion, Role
 
 
@@ -71,12 +71,6 @@ _BOUNDARY_SQL = (
     f"SELECT mp.policy_name, mp.arn, v.document FROM {_VERSION} v JOIN {_POLICY} mp ON mp.id = v.policy_id"
     " WHERE v.policy_id = %s AND v.is_default = %s ORDER BY v.id LIMIT 1"
 )
-
-
-def _rows(sql, params):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def _inline_rows(rows, where):

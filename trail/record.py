@@ -33,7 +33,7 @@ def _save(resources=(), **values):
         return
     resource_sql, resource_fields, _ = rows.insert_statement(EventResource, alias, returning=False)
     common = {"event_id": event_pk, "account_id": values["recipient_account_id"], "event_time": values["event_time"]}
-    with connection.cursor() as cursor:
+    with rows.cursor(alias) as cursor:
         cursor.executemany(
             resource_sql,
             [
@@ -58,7 +58,7 @@ def _save_many(batch):
             values = {**values, "resources": list(values.get("resources") or ()) or None}
             plain.append(rows.insert_params(fields, values, connection))
     if plain:
-        with connection.cursor() as cursor:
+        with rows.cursor(alias) as cursor:
             cursor.executemany(sql, plain)
 
 

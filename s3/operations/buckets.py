@@ -7,7 +7,6 @@ import hashlib
 import ipaddress
 import re
 
-from django.db import connection
 
 from console import clock
 from iam import rows
@@ -67,9 +66,7 @@ def list_buckets(ctx, max_buckets=None, continuation_token=None, prefix=None, bu
         sql, params = sql + " AND b.name >= %s", params + [prefix]
     if bucket_region:
         sql, params = sql + " AND b.region = %s", params + [bucket_region]
-    with connection.cursor() as cursor:
-        cursor.execute(sql + " ORDER BY b.name", params)
-        found = [rows.instance(Bucket, _LIST_FIELDS, row) for row in cursor.fetchall()]
+    found = [rows.instance(Bucket, _LIST_FIELDS, row) for row in rows.fetchall(sql + " ORDER BY b.name", params)]
     found = [bucket for bucket in found if bucket.name.startswith(prefix or "")]
     result = {
         "Buckets": [{"Name": b.name, "CreationDate": b.create_date, "BucketRegion": b.region} for b in found],

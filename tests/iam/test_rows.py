@@ -1,0 +1,62 @@
+"""iam/rows.py's cursor for the hot path's plain SQL: Django's placeholders and
+exceptions, no statement in a broken transaction, and every statement visible wherever
+queries are logged."""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+
+from console import clock
+from iam import rows
+from iam.models import Account
+
+pytestmark = pytest.mark.django_db
+
+
+def insert_account(account_id):
+    return rows.insert(Account, {"account_id": account_id, "root_email": f"{account_id}@example.com",
+                                 "root_password": "!", "create_date": clock.now()})
+
+
+def test_placeholders_and_a_literal_percent_sign():
+    assert tuple(rows.fetchone("SELECT '100%%', %s, %s", [7, "x"])) == ("100%", 7, "x")
+
+
+def test_fetchall_returns_every_row():
+    for account_id in ("111100000001", "111100000002"):
+        insert_account(account_id)
+    found = rows.fetchall("SELECT account_id FROM iam_account WHERE account_id LIKE %s ORDER BY account_id",
+                          ["1111%"])
+    assert [tuple(row) for row in found] == [("111100000001",), ("111100000002",)]
+
+
+def test_a_constraint_violation_is_djangos_integrity_error():
+    insert_account("111100000001")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_account("111100000001")
+    assert Account.objects.filter(account_id="111100000001").count() == 1
+
+
+def test_no_statement_runs_in_a_transaction_that_already_failed():
+    with transaction.atomic():
+        with pytest.raises(IntegrityError), transaction.atomic(savepoint=False):
+            insert_account("111100000001")
+            insert_account("111100000001")
+        with pytest.raises(TransactionManagementError):
+            rows.fetchone("SELECT 1", [])
+        transaction.set_rollback(True)
+
+
+def test_a_statement_counts_where_queries_are_logged():
+    with CaptureQueriesContext(connection) as captured:
+        rows.fetchone("SELECT %s", [42])
+        insert_account("111100000001")
+    assert len(captured) == 2
+    assert "SELECT" in captured[0]["sql"]
+    assert "INSERT INTO" in captured[1]["sql"]
+
+
+def test_the_new_rows_id_is_returned():
+    pk = insert_account("111100000001")
+    assert Account.objects.get(pk=pk).account_id == "111100000001"
