@@ -150,6 +150,33 @@ def insert_statement(model, alias, returning=True):
 _AS_IS = (models.CharField, models.TextField, models.BooleanField, models.IntegerField, models.BigIntegerField)
 
 
+def _datetime(value, connection):
+    # Straight to the backend's adapter: the field's own steps (to_python, and a warning
+    # for a naive value) cost as much again, and the hot path's times come from clock.now().
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _json(encoder):
+    def prepare(value, connection):
+        # None is SQL NULL, as JSONField.get_db_prep_save has it.
+        return None if value is None else connection.ops.adapt_json_value(value, encoder)
+
+    return prepare
+
+
+def _preparer(field):
+    """How a value of ``field`` becomes a query parameter: None where it goes as it is."""
+    if type(field) in _AS_IS:
+        return None
+    if isinstance(field, models.ForeignKey) and isinstance(field.target_field, models.AutoField):
+        return None  # an ID, or None
+    if type(field) is models.DateTimeField:
+        return _datetime
+    if type(field) is models.JSONField:
+        return _json(field.encoder)
+    return field.get_db_prep_save
+
+
 @lru_cache(maxsize=16)
 def _preparers(fields):
     """(attname, default, prepare) per field; prepare is None where the value goes as is,
@@ -157,8 +184,7 @@ def _preparers(fields):
     found = []
     for field in fields:
         default = field.default if field.has_default() and callable(field.default) else field.get_default()
-        prepare = None if type(field) in _AS_IS else field.get_db_prep_save
-        found.append((field.attname, default, prepare))
+        found.append((field.attname, default, _preparer(field)))
     return tuple(found)
 
 
