@@ -60,3 +60,28 @@ def test_a_statement_counts_where_queries_are_logged():
 def test_the_new_rows_id_is_returned():
     pk = insert_account("111100000001")
     assert Account.objects.get(pk=pk).account_id == "111100000001"
+
+
+def test_a_row_inserted_with_times_json_and_ids_reads_back_as_the_orm_wrote_it():
+    from datetime import datetime, timezone
+    from uuid import uuid4
+
+    from trail.models import Event, EventResource
+
+    when = datetime(2026, 12, 6, 3, 4, 5, tzinfo=timezone.utc)
+    event_id = uuid4()
+    pk = rows.insert(Event, {
+        "event_id": event_id, "event_time": when, "event_source": "iam.amazonaws.com", "event_name": "CreateUser",
+        "event_type": "AwsApiCall", "aws_region": "us-east-1", "recipient_account_id": "111122223333",
+        "source_ip_address": "192.0.2.1", "user_identity": {"type": "Root", "nested": [1, "ü"]},
+        "request_parameters": {"userName": "bob"}, "response_elements": None,
+    })
+    rows.insert(EventResource, {"event_id": pk, "account_id": "111122223333", "event_time": when,
+                                "resource_type": "AWS::IAM::User", "resource_name": "bob"})
+    event = Event.objects.get(pk=pk)
+    assert (event.event_id, event.event_time) == (event_id, when)
+    assert event.user_identity == {"type": "Root", "nested": [1, "ü"]}
+    assert event.request_parameters == {"userName": "bob"}
+    # None is SQL NULL, not the JSON text null.
+    assert tuple(rows.fetchone("SELECT response_elements IS NULL FROM trail_event WHERE id = %s", [pk])) == (True,)
+    assert EventResource.objects.get(event=event).event_time == when
