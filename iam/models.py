@@ -60,7 +60,9 @@ class UserCount(models.Model):
     """How many users an account has, kept by triggers on iam_user (migration 0007) so
     that no code path can miss it: CreateUser checks the quota of 5,000 users by reading
     this row, where counting the account's users walked up to 5,000 index entries while
-    every other writer waited."""
+    every other writer waited. A later migration that makes SQLite rebuild iam_user drops
+    its triggers with the old table: it must create them again (test_user_quota fails
+    without them)."""
 
     account = models.OneToOneField(Account, on_delete=models.CASCADE, primary_key=True, related_name="+")
     users = models.IntegerField(default=0)
