@@ -225,15 +225,27 @@ def workers(server):
     return sorted(found)
 
 
+def _each(names, read):
+    """``read(name)`` for each name still there when it is read: a running server opens
+    and closes files and ends threads between the listing and the read."""
+    found = []
+    for name in names:
+        try:
+            found.append(read(name))
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return found
+
+
 def cpus(pid):
     """The CPUs each thread of process ``pid`` may run on, as one set per thread."""
-    return [frozenset(os.sched_getaffinity(int(tid))) for tid in os.listdir(f"/proc/{pid}/task")]
+    return _each(os.listdir(f"/proc/{pid}/task"), lambda tid: frozenset(os.sched_getaffinity(int(tid))))
 
 
 def claim(pid):
     """The CPU claim (console/affinity.py) worker ``pid`` holds open: its file."""
-    (held,) = [target for fd in os.listdir(f"/proc/{pid}/fd")
-               if "iamlab-cpus-" in (target := os.readlink(f"/proc/{pid}/fd/{fd}"))]
+    targets = _each(os.listdir(f"/proc/{pid}/fd"), lambda fd: os.readlink(f"/proc/{pid}/fd/{fd}"))
+    (held,) = [target for target in targets if "iamlab-cpus-" in target]
     return Path(held)
 
 
