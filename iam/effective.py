@@ -11,8 +11,8 @@ querysets with their prefetches cost milliseconds per request, far more than run
 
 from django.db.models import Prefetch
 
-from iam.rows import fetchall as _rows
 from iam.models import Group, GroupMembership, InlinePolicy, ManagedPolicy, PolicyAttachment, PolicyVersion, Role
+from iam.rows import fetchall as _rows
 
 
 def _attachments():

@@ -7,7 +7,6 @@ import hashlib
 import ipaddress
 import re
 
-
 from console import clock
 from iam import rows
 from iam.models import Account
