@@ -77,7 +77,10 @@ def cursor(alias=DEFAULT_DB_ALIAS):
     """A cursor for the hot path's plain SQL (%s placeholders, as Django's). On SQLite
     it skips Django's wrapper, unless queries are being logged (DEBUG, or a test that
     counts them) or instrumented: those see every statement as before."""
-    db = connections[alias]
+    return _cursor_of(connections[alias])
+
+
+def _cursor_of(db):
     if db.vendor != "sqlite" or db.queries_logged or db.execute_wrappers:
         return db.cursor()
     db.close_if_health_check_failed()
@@ -202,7 +205,7 @@ def insert(model, values, alias=DEFAULT_DB_ALIAS):
     """Insert one row of ``model`` from field values by attname; its new primary key."""
     target = connections[alias]
     sql, fields, returning = insert_statement(model, alias)
-    with cursor(alias) as inserted:
+    with _cursor_of(target) as inserted:
         inserted.execute(sql, insert_params(fields, values, target))
         if returning:
             return inserted.fetchone()[0]
@@ -224,5 +227,5 @@ def update(model, pk, values, alias=DEFAULT_DB_ALIAS):
     statement compiled once per set of fields (an overwriting PutObject)."""
     target = connections[alias]
     sql, fields = _update_statement(model, alias, tuple(values))
-    with cursor(alias) as updated:
+    with _cursor_of(target) as updated:
         updated.execute(sql, [*insert_params(fields, values, target), pk])
