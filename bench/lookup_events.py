@@ -89,7 +89,7 @@ def insert_events(count):
                 "additional_event_data": None, "error_code": "AccessDenied" if denied else "",
                 "error_message": "User is not authorized" if denied else "", "request_id": str(uuid.uuid4()),
                 "read_only": name.startswith(("Get", "List")), "management_event": True,
-                "session_credential_from_console": False, "resources": res,
+                "session_credential_from_console": False, "resources": res, "lookup_indexed": True,
             }
             events.append([row[f.attname] for f in event_fields])
             resource = {"id": pk, "event_id": pk, "account_id": ACCOUNT, "event_time": row["event_time"],

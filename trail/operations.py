@@ -147,11 +147,14 @@ def management_events(account_id, attribute, lower, upper):
             return events.filter(event_id=uuid.UUID(value))
         except ValueError:
             return events.none()
+    if key is None:
+        return events
+    # Only the events in the lookup are in the attribute's index (trail/models.py); the
+    # term, written as the index's own condition, lets the planner use it.
+    events = events.filter(lookup_indexed=True)
     if key == "ReadOnly":
         return events.filter(read_only__in=[value == "true"])  # an equality the index matches (see above)
-    if key is not None:
-        return events.filter(**{COLUMNS[key]: value})
-    return events
+    return events.filter(**{COLUMNS[key]: value})
 
 
 def find_events(account_id, attribute, lower, upper, cursor, limit):

@@ -1,9 +1,10 @@
 """Writing trail events. Every API call and every console sign-in attempt writes
 exactly one; secret parameters never reach an event."""
 
+import json
 import uuid
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 
 from console import clock
 from iam import rows
@@ -22,44 +23,83 @@ def _has_resource_rows(values):
     return bool(values.get("resources") and values.get("recipient_account_id") and values.get("management_event", True))
 
 
-def _save(resources=(), **values):
+def _save(resources=(), lookup_later=False, **values):
     """Insert one event from its field values, and its resource rows for LookupEvents
-    (no model instances: this is the hot path)."""
+    (no model instances: this is the hot path). ``lookup_later``: the event enters the
+    lookup attributes' indexes and gets its resource rows after the commit, from the
+    writer thread (``_index_pending``)."""
     alias = router.db_for_write(Event)
-    connection = connections[alias]
     values["resources"] = list(resources) or None
+    values["lookup_indexed"] = values.get("management_event", True) and not lookup_later
     event_pk = rows.insert(Event, values, alias)
-    if not _has_resource_rows(values):
-        return
-    resource_sql, resource_fields, _ = rows.insert_statement(EventResource, alias, returning=False)
-    common = {"event_id": event_pk, "account_id": values["recipient_account_id"], "event_time": values["event_time"]}
+    if values["lookup_indexed"] and _has_resource_rows(values):
+        _insert_resource_rows(alias, [(event_pk, values["recipient_account_id"], values["event_time"], resources)])
+
+
+def _insert_resource_rows(alias, events):
+    """EventResource rows of ``events``: (event ID, account ID, event time, resources)."""
+    connection = connections[alias]
+    sql, fields, _ = rows.insert_statement(EventResource, alias, returning=False)
+    params = [
+        rows.insert_params(fields, {"event_id": pk, "account_id": account_id, "event_time": event_time,
+                                    "resource_type": r["type"], "resource_name": r["name"]}, connection)
+        for pk, account_id, event_time, resources in events
+        for r in resources
+    ]
+    if params:
+        with rows.cursor(alias) as cursor:
+            cursor.executemany(sql, params)
+
+
+# Every management event not yet in the lookup (the "lookup pending" partial index holds
+# exactly these), whichever process wrote it: a process that died before its writer got
+# to its events leaves them for the next.
+_PENDING = (
+    "UPDATE {table} SET lookup_indexed = %s WHERE management_event AND NOT lookup_indexed "
+    "RETURNING id, recipient_account_id, event_time, resources"
+)
+
+
+def _index_pending(alias):
+    """Enter the pending events in the lookup: the five attribute indexes (by flipping
+    ``lookup_indexed``) and their resource rows."""
     with rows.cursor(alias) as cursor:
-        cursor.executemany(
-            resource_sql,
-            [
-                rows.insert_params(resource_fields, {**common, "resource_type": r["type"], "resource_name": r["name"]},
-                                   connection)
-                for r in resources
-            ],
-        )
+        cursor.execute(_PENDING.format(table=connections[alias].ops.quote_name(Event._meta.db_table)), [True])
+        entered = cursor.fetchall()
+    _insert_resource_rows(alias, [
+        (pk, account_id, event_time, json.loads(resources) if isinstance(resources, str) else resources)
+        for pk, account_id, event_time, resources in entered
+        if account_id and resources
+    ])
+
+
+# Queued after a commit that wrote events with ``lookup_later``: the writer enters every
+# pending event in the lookup, once per batch however many such markers it holds.
+INDEX_PENDING = {"event_name": "(lookup pending)"}
 
 
 def _save_many(batch):
     """The writer's batch: the events without resource rows in one executemany (most are
-    reads, which name no resource), the others one by one for their IDs."""
+    reads, which name no resource), the others one by one for their IDs; then, if asked,
+    the pending events into the lookup."""
     alias = router.db_for_write(Event)
     connection = connections[alias]
     sql, fields, _ = rows.insert_statement(Event, alias, returning=False)
     plain = []
     for values in batch:
+        if values is INDEX_PENDING:
+            continue
         if _has_resource_rows(values):
             _save(**values)
         else:
-            values = {**values, "resources": list(values.get("resources") or ()) or None}
+            values = {**values, "resources": list(values.get("resources") or ()) or None,
+                      "lookup_indexed": values.get("management_event", True)}
             plain.append(rows.insert_params(fields, values, connection))
     if plain:
         with rows.cursor(alias) as cursor:
             cursor.executemany(sql, plain)
+    if any(values is INDEX_PENDING for values in batch):
+        _index_pending(alias)
 
 
 _writer = Writer(_save_many)
@@ -190,6 +230,10 @@ def api_call(ctx, spec, params, result, error=None, behind=False):
     )
     if behind and write_behind():
         _writer.submit(values)
+    elif write_behind() and values["management_event"]:
+        # In the call's transaction, with the call's change; the lookup comes after.
+        _save(lookup_later=True, **values)
+        transaction.on_commit(lambda: _writer.submit(INDEX_PENDING), using=router.db_for_write(Event))
     else:
         _save(**values)
 

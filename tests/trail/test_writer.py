@@ -74,6 +74,64 @@ def test_a_call_that_changes_something_commits_its_event_with_it(alice, behind, 
     assert Event.objects.filter(error_code="EntityAlreadyExists").count() == 1
 
 
+def lookup(ctx, key, value):
+    found = dispatch(ctx, "cloudtrail:LookupEvents", {"LookupAttributes": [{"AttributeKey": key, "AttributeValue": value}]})
+    return [e["EventName"] for e in found["Events"]]
+
+
+def test_a_write_s_event_enters_the_lookup_after_its_commit(alice, behind, settings):
+    # Committed with the change, but entered in the lookup attributes' indexes and given
+    # its resource rows by the writer thread, outside the database's write lock.
+    settings.TRAIL_WRITE_BEHIND_SECONDS = 60
+    dispatch(alice, "iam:CreateUser", {"UserName": "dana"})
+    event = Event.objects.get(event_name="CreateUser")
+    assert not event.lookup_indexed
+    assert not EventResource.objects.exists()
+    # LookupEvents first flushes the caller's process: its own call is there at once.
+    assert lookup(alice, "ResourceName", "dana") == ["CreateUser"]
+    assert lookup(alice, "EventName", "CreateUser") == ["CreateUser"]
+    assert lookup(alice, "Username", "root")[-1] == "CreateUser"  # the lookups above are events too
+    event.refresh_from_db()
+    assert event.lookup_indexed
+    assert list(EventResource.objects.values_list("resource_type", "resource_name")) == [("AWS::IAM::User", "dana")]
+
+
+def test_a_rolled_back_write_leaves_nothing_pending(alice, behind):
+    dispatch(alice, "iam:CreateUser", {"UserName": "dana"})
+    with pytest.raises(Exception):
+        dispatch(alice, "iam:CreateUser", {"UserName": "dana"})
+    record.flush()
+    assert list(Event.objects.order_by("pk").values_list("event_name", "lookup_indexed")) == [
+        ("CreateUser", True), ("CreateUser", True)]
+    assert EventResource.objects.count() == 2  # the user of each attempt
+
+
+def event_values(name, **values):
+    return {"event_id": uuid.uuid4(), "event_time": clock.now(), "event_source": "iam.amazonaws.com",
+            "event_name": name, "event_type": "AwsApiCall", "aws_region": "us-east-1",
+            "recipient_account_id": ALICE_ACCOUNT, "username": "root", "source_ip_address": "198.51.100.7",
+            "user_agent": "pytest", "user_identity": {"type": "Root"}, **values}
+
+
+def test_events_a_dead_process_left_pending_enter_the_lookup_with_the_next(alice, behind, settings):
+    # Committed with its change by a process killed before its writer got to it.
+    record._save(lookup_later=True, **event_values("DeleteUser", resources=[{"type": "AWS::IAM::User", "name": "dana"}]))
+    assert lookup(alice, "EventName", "DeleteUser") == []
+    dispatch(alice, "iam:CreateUser", {"UserName": "erin"})
+    assert lookup(alice, "EventName", "DeleteUser") == ["DeleteUser"]
+    assert sorted(EventResource.objects.values_list("resource_name", flat=True)) == ["dana", "erin"]
+    assert not Event.objects.filter(lookup_indexed=False).exists()
+
+
+def test_a_data_event_is_never_in_the_lookup(alice, behind):
+    record._save(**event_values("PutObject", event_source="s3.amazonaws.com", management_event=False,
+                                resources=[{"type": "AWS::S3::Object", "name": "arn:aws:s3:::b/k"}]))
+    record._index_pending("default")
+    event = Event.objects.get()
+    assert not event.lookup_indexed and not EventResource.objects.exists()
+    assert lookup(alice, "EventName", "PutObject") == []
+
+
 def test_a_batch_keeps_every_event_s_resources(alice, behind):
     # A data event keeps its resources in the record (no lookup rows); a management
     # event gets its lookup rows too, with its own ID.
