@@ -4,9 +4,10 @@ An event INSERT costs more than the rest of a read-only call (7 indexes, one com
 its own, and on SQLite the database's one write lock, which concurrent writers wait
 for by sleeping): a GetCallerIdentity spent 0.2 of its 0.68 ms there. Events of calls
 whose change must commit together with their event (a CreateUser and its event) are
-still written in the call's transaction; the events of every other call go to this
-process's writer thread, which writes what has gathered in one transaction at most
-``TRAIL_WRITE_BEHIND_SECONDS`` later.
+still written in the call's transaction, but enter LookupEvents' attribute indexes and
+get their resource rows here, after the commit (trail/record.py's ``_index_pending``);
+the events of every other call go to this process's writer thread, which writes what
+has gathered in one transaction at most ``TRAIL_WRITE_BEHIND_SECONDS`` later.
 
 What that trades: CloudTrail itself shows an event minutes after the call; here it is
 milliseconds, and LookupEvents and the event history flush this process's queue first,
