@@ -51,21 +51,26 @@ def _insert_resource_rows(alias, events):
             cursor.executemany(sql, params)
 
 
-# Every management event not yet in the lookup (the "lookup pending" partial index holds
-# exactly these), whichever process wrote it: a process that died before its writer got
-# to its events leaves them for the next.
+# The oldest management events not yet in the lookup (the "lookup pending" partial index
+# holds exactly these), whichever process wrote them: a process that died before its
+# writer got to its events leaves them for the next.
 _PENDING = (
-    "UPDATE {table} SET lookup_indexed = %s WHERE management_event AND NOT lookup_indexed "
-    "RETURNING id, recipient_account_id, event_time, resources"
+    "UPDATE {table} SET lookup_indexed = %s WHERE id IN (SELECT id FROM {table} WHERE management_event "
+    "AND NOT lookup_indexed ORDER BY id LIMIT %s) RETURNING id, recipient_account_id, event_time, resources"
 )
+# At most this many a transaction, so that a backlog never holds the write lock long.
+PENDING_CHUNK = 1000
 
 
 def _index_pending(alias):
-    """Enter the pending events in the lookup: the five attribute indexes (by flipping
-    ``lookup_indexed``) and their resource rows."""
+    """Enter pending events in the lookup: the five attribute indexes (by flipping
+    ``lookup_indexed``) and their resource rows. A full chunk asks the writer for more."""
     with rows.cursor(alias) as cursor:
-        cursor.execute(_PENDING.format(table=connections[alias].ops.quote_name(Event._meta.db_table)), [True])
+        table = connections[alias].ops.quote_name(Event._meta.db_table)
+        cursor.execute(_PENDING.format(table=table), [True, PENDING_CHUNK])
         entered = cursor.fetchall()
+    if len(entered) == PENDING_CHUNK:
+        _writer.submit(INDEX_PENDING)
     _insert_resource_rows(alias, [
         (pk, account_id, event_time, json.loads(resources) if isinstance(resources, str) else resources)
         for pk, account_id, event_time, resources in entered

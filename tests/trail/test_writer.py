@@ -123,6 +123,22 @@ def test_events_a_dead_process_left_pending_enter_the_lookup_with_the_next(alice
     assert not Event.objects.filter(lookup_indexed=False).exists()
 
 
+def test_a_backlog_enters_the_lookup_a_chunk_per_transaction(alice, behind, monkeypatch):
+    monkeypatch.setattr(record, "PENDING_CHUNK", 3)
+    for name in ("u1", "u2", "u3", "u4", "u5", "u6", "u7"):
+        record._save(lookup_later=True, **event_values("DeleteUser", resources=[{"type": "AWS::IAM::User", "name": name}]))
+    transactions = []
+    monkeypatch.setattr(record, "_index_pending", lambda alias, chunk=record._index_pending: transactions.append(
+        Event.objects.filter(lookup_indexed=False).count()) or chunk(alias))
+    record._writer.submit(record.INDEX_PENDING)
+    deadline = time.monotonic() + 5
+    while Event.objects.filter(lookup_indexed=False).exists():
+        assert time.monotonic() < deadline, "the backlog was not entered 5 s later"
+        time.sleep(0.01)
+    assert transactions == [7, 4, 1]  # pending before each: 3, 3, then the last one
+    assert EventResource.objects.count() == 7
+
+
 def test_a_data_event_is_never_in_the_lookup(alice, behind):
     record._save(**event_values("PutObject", event_source="s3.amazonaws.com", management_event=False,
                                 resources=[{"type": "AWS::S3::Object", "name": "arn:aws:s3:::b/k"}]))
