@@ -23,6 +23,11 @@ def _has_resource_rows(values):
     return bool(values.get("resources") and values.get("recipient_account_id") and values.get("management_event", True))
 
 
+def _in_lookup_now(values):
+    # LookupEvents shows management events only: a data event never enters its indexes.
+    return values.get("management_event", True)
+
+
 def _save(resources=(), lookup_later=False, **values):
     """Insert one event from its field values, and its resource rows for LookupEvents
     (no model instances: this is the hot path). ``lookup_later``: the event enters the
@@ -30,7 +35,7 @@ def _save(resources=(), lookup_later=False, **values):
     writer thread (``_index_pending``)."""
     alias = router.db_for_write(Event)
     values["resources"] = list(resources) or None
-    values["lookup_indexed"] = values.get("management_event", True) and not lookup_later
+    values["lookup_indexed"] = _in_lookup_now(values) and not lookup_later
     event_pk = rows.insert(Event, values, alias)
     if values["lookup_indexed"] and _has_resource_rows(values):
         _insert_resource_rows(alias, [(event_pk, values["recipient_account_id"], values["event_time"], resources)])
@@ -70,7 +75,7 @@ def _index_pending(alias):
         cursor.execute(_PENDING.format(table=table), [True, PENDING_CHUNK])
         entered = cursor.fetchall()
     if len(entered) == PENDING_CHUNK:
-        _writer.submit(INDEX_PENDING)
+        _writer.request_follow_up()
     _insert_resource_rows(alias, [
         (pk, account_id, event_time, json.loads(resources) if isinstance(resources, str) else resources)
         for pk, account_id, event_time, resources in entered
@@ -78,36 +83,28 @@ def _index_pending(alias):
     ])
 
 
-# Queued after a commit that wrote events with ``lookup_later``: the writer enters every
-# pending event in the lookup, once per batch however many such markers it holds.
-INDEX_PENDING = {"event_name": "(lookup pending)"}
-
-
 def _save_many(batch):
     """The writer's batch: the events without resource rows in one executemany (most are
-    reads, which name no resource), the others one by one for their IDs; then, if asked,
-    the pending events into the lookup."""
+    reads, which name no resource), the others one by one for their IDs."""
     alias = router.db_for_write(Event)
     connection = connections[alias]
     sql, fields, _ = rows.insert_statement(Event, alias, returning=False)
     plain = []
     for values in batch:
-        if values is INDEX_PENDING:
-            continue
         if _has_resource_rows(values):
             _save(**values)
         else:
             values = {**values, "resources": list(values.get("resources") or ()) or None,
-                      "lookup_indexed": values.get("management_event", True)}
+                      "lookup_indexed": _in_lookup_now(values)}
             plain.append(rows.insert_params(fields, values, connection))
     if plain:
         with rows.cursor(alias) as cursor:
             cursor.executemany(sql, plain)
-    if any(values is INDEX_PENDING for values in batch):
-        _index_pending(alias)
 
 
-_writer = Writer(_save_many)
+# After a commit that wrote events with ``lookup_later``, the writer enters the pending
+# events in the lookup, once per batch however many commits asked.
+_writer = Writer(_save_many, lambda: _index_pending(router.db_for_write(Event)))
 
 
 def flush():
@@ -238,7 +235,7 @@ def api_call(ctx, spec, params, result, error=None, behind=False):
     elif write_behind() and values["management_event"]:
         # In the call's transaction, with the call's change; the lookup comes after.
         _save(lookup_later=True, **values)
-        transaction.on_commit(lambda: _writer.submit(INDEX_PENDING), using=router.db_for_write(Event))
+        transaction.on_commit(_writer.request_follow_up, using=router.db_for_write(Event))
     else:
         _save(**values)
 

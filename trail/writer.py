@@ -20,6 +20,7 @@ import logging
 import os
 import threading
 import time
+from contextlib import contextmanager
 from multiprocessing import util as mp_util
 
 from django.conf import settings
@@ -36,14 +37,19 @@ def enabled():
 
 
 class Writer:
-    def __init__(self, save_many):
+    """``save_many(batch)`` writes a batch of queued events; ``follow_up()``, when asked
+    for (``request_follow_up``), runs once after the next batch, in its transaction."""
+
+    def __init__(self, save_many, follow_up=None):
         self._save_many = save_many
+        self._follow_up = follow_up
         self._reset()
 
     def _reset(self):
         self._pid = os.getpid()
         self._cond = threading.Condition()
         self._pending = []
+        self._follow_up_asked = False
         self._submitted = 0
         self._written = 0
         self._flushers = 0
@@ -51,17 +57,32 @@ class Writer:
 
     def submit(self, values):
         """Queue one event (``_save``'s keyword arguments)."""
+        with self._queue() as first:
+            self._pending.append(values)
+            if first or len(self._pending) >= MAX_BATCH:
+                # The first event starts the writer's wait for more; a full batch ends it.
+                self._cond.notify_all()
+
+    def request_follow_up(self):
+        """Run ``follow_up`` after the next batch (once, however often it is asked);
+        ``flush`` waits for it too."""
+        with self._queue() as first:
+            self._follow_up_asked = True
+            if first:
+                self._cond.notify_all()
+
+    @contextmanager
+    def _queue(self):
+        """Holding the queue's lock, one more request counted; yields whether it is the
+        first the writer waits for."""
         if self._pid != os.getpid():
             # A forked child inherits the parent's queue but not its thread.
             self._reset()
         with self._cond:
             if self._thread is None:
                 self._start()
-            self._pending.append(values)
             self._submitted += 1
-            if len(self._pending) == 1 or len(self._pending) >= MAX_BATCH:
-                # The first event starts the writer's wait for more; a full batch ends it.
-                self._cond.notify_all()
+            yield not self._pending and not self._follow_up_asked
 
     def flush(self, timeout=30.0):
         """Wait until every event queued so far is written; False if that took too long."""
@@ -92,24 +113,29 @@ class Writer:
     def _run(self):
         while True:
             with self._cond:
-                while not self._pending:
+                while not self._pending and not self._follow_up_asked:
                     self._cond.wait()
                 if not self._flushers and len(self._pending) < MAX_BATCH:
                     # Let the events of other requests join this one's transaction.
                     self._cond.wait(settings.TRAIL_WRITE_BEHIND_SECONDS)
                 batch, self._pending = self._pending, []
-            self._write(batch)
+                # Every request counted in _submitted is answered by this one run.
+                taken = self._submitted - self._written
+                follow_up, self._follow_up_asked = self._follow_up_asked, False
+            self._write(batch, follow_up)
             with self._cond:
-                self._written += len(batch)
+                self._written += taken
                 self._cond.notify_all()
 
-    def _write(self, batch):
+    def _write(self, batch, follow_up=False):
         delay = 0.05
         while True:
             close_old_connections()
             try:
                 with transaction.atomic():
                     self._save_many(batch)
+                    if follow_up:
+                        self._follow_up()
                 return
             except OperationalError as error:
                 # The database is busy or gone for a moment: the events wait for it,
@@ -119,6 +145,8 @@ class Writer:
                 delay = min(delay * 2, 2.0)
             except DatabaseError:
                 self._write_each(batch)
+                if follow_up:
+                    self._follow_up_alone()
                 return
 
     def _write_each(self, batch):
@@ -130,3 +158,10 @@ class Writer:
             except DatabaseError:
                 logger.exception("trail event %s (%s) could not be written", values.get("event_id"),
                                  values.get("event_name"))
+
+    def _follow_up_alone(self):
+        try:
+            with transaction.atomic():
+                self._follow_up()
+        except DatabaseError:
+            logger.exception("the trail writer's follow-up failed; the next one tries again")

@@ -130,13 +130,25 @@ def test_a_backlog_enters_the_lookup_a_chunk_per_transaction(alice, behind, monk
     transactions = []
     monkeypatch.setattr(record, "_index_pending", lambda alias, chunk=record._index_pending: transactions.append(
         Event.objects.filter(lookup_indexed=False).count()) or chunk(alias))
-    record._writer.submit(record.INDEX_PENDING)
+    record._writer.request_follow_up()
     deadline = time.monotonic() + 5
     while Event.objects.filter(lookup_indexed=False).exists():
         assert time.monotonic() < deadline, "the backlog was not entered 5 s later"
         time.sleep(0.01)
     assert transactions == [7, 4, 1]  # pending before each: 3, 3, then the last one
     assert EventResource.objects.count() == 7
+
+
+def test_an_event_the_database_refuses_does_not_stop_the_lookup(alice, behind, settings):
+    # The batch fails, each event is retried alone, and the pending events still enter
+    # the lookup (in a transaction of their own).
+    settings.TRAIL_WRITE_BEHIND_SECONDS = 60
+    dispatch(alice, "iam:CreateUser", {"UserName": "dana"})
+    taken = Event.objects.get().event_id
+    record._writer.submit(event_values("GetUser", event_id=taken))  # a duplicate event ID
+    record._writer.submit(event_values("ListUsers"))
+    assert lookup(alice, "ResourceName", "dana") == ["CreateUser"]
+    assert sorted(Event.objects.values_list("event_name", flat=True)) == ["CreateUser", "ListUsers"]  # LookupEvents: queued
 
 
 def test_a_data_event_is_never_in_the_lookup(alice, behind):
@@ -153,16 +165,11 @@ def test_a_batch_keeps_every_event_s_resources(alice, behind):
     # event gets its lookup rows too, with its own ID.
     dispatch(alice, "iam:CreateUser", {"UserName": "dana"})
     resource = {"type": "AWS::S3::Object", "name": "arn:aws:s3:::b/k"}
-    common = {"event_time": clock.now(), "event_source": "s3.amazonaws.com", "event_type": "AwsApiCall",
-              "aws_region": "us-east-1", "recipient_account_id": ALICE_ACCOUNT, "username": "root",
-              "source_ip_address": "198.51.100.7", "user_agent": "pytest", "user_identity": {"type": "Root"},
-              "read_only": True}
     record._save_many([
-        {**common, "event_id": uuid.uuid4(), "event_name": "GetObject", "management_event": False,
-         "resources": [resource]},
-        {**common, "event_id": uuid.uuid4(), "event_name": "GetUser", "resources": [
-            {"type": "AWS::IAM::User", "name": "dana"}]},
-        {**common, "event_id": uuid.uuid4(), "event_name": "ListBuckets", "resources": []},
+        event_values("GetObject", event_source="s3.amazonaws.com", read_only=True, management_event=False,
+                     resources=[resource]),
+        event_values("GetUser", read_only=True, resources=[{"type": "AWS::IAM::User", "name": "dana"}]),
+        event_values("ListBuckets", event_source="s3.amazonaws.com", read_only=True, resources=[]),
     ])
     by_name = {e.event_name: e for e in Event.objects.all()}
     assert by_name["GetObject"].resources == [resource]
