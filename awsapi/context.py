@@ -23,6 +23,9 @@ class Principal:
     issuer_name: str = ""
     # Temporary credentials (GetSessionToken or AssumeRole) the request was signed with.
     session_pk: int | None = None
+    # The account's row, where finding the credentials found it too: an operation that
+    # only needs its key then runs no query for it (iam/operations/common.py account_ref).
+    account_pk: int | None = None
 
     @property
     def is_root(self):

@@ -77,14 +77,15 @@ def _datetime(value):
     return rows.aware(parse_datetime(value) if isinstance(value, str) else value)
 
 
-def _user_or_root(account_id, user_pk, user_name, user_id, path, session_pk=None):
+def _user_or_root(account_pk, account_id, user_pk, user_name, user_id, path, session_pk=None):
     """The principal of a long-term key or of GetSessionToken's session: the IAM user, or
     the root user when there is none."""
     if user_pk is None:
         return Principal(type="Root", account_id=account_id, arn=arns.root_arn(account_id),
-                         principal_id=account_id, session_pk=session_pk)
+                         principal_id=account_id, session_pk=session_pk, account_pk=account_pk)
     return Principal(type="IAMUser", account_id=account_id, arn=arns.user_arn(account_id, path, user_name),
-                     principal_id=user_id, user_name=user_name, user_pk=user_pk, session_pk=session_pk)
+                     principal_id=user_id, user_name=user_name, user_pk=user_pk, session_pk=session_pk,
+                     account_pk=account_pk)
 
 
 def resolve(credential):
@@ -96,8 +97,8 @@ def resolve(credential):
     row = rows.fetchone(KEY_LOOKUP, [key_id])
     if row is None or row[2] != AccessKey.ACTIVE:
         raise InvalidClientTokenId()
-    pk, secret_encrypted, _, last_used, last_service, _, account_id, user_pk, user_name, user_id, path = row
-    principal = _user_or_root(account_id, user_pk, user_name, user_id, path)
+    pk, secret_encrypted, _, last_used, last_service, account_pk, account_id, user_pk, user_name, user_id, path = row
+    principal = _user_or_root(account_pk, account_id, user_pk, user_name, user_id, path)
     key = KeyRow(pk, key_id, _datetime(last_used), last_service or "")
     return Signer(principal, _decrypted(key_id, secret_encrypted), access_key=key)
 
@@ -138,9 +139,11 @@ def _session(credential):
             issuer_arn=role_arn,
             issuer_principal_id=role_id,
             issuer_name=role_name,
+            account_pk=session.account_id,
         )
     else:
-        principal = _user_or_root(account_id, session.user_id, user_name, user_id, user_path, session.pk)
+        principal = _user_or_root(session.account_id, account_id, session.user_id, user_name, user_id, user_path,
+                                  session.pk)
     return Signer(principal, _decrypted(session.access_key_id, session.secret_encrypted), session=session)
 
 

@@ -44,6 +44,9 @@ def dispatch(ctx, action, params=None):
     # be written behind the answer (trail/writer.py); an action that writes commits its
     # change and its event together.
     atomic = nullcontext() if spec.read_only else transaction.atomic()
+    # The event as far as the request tells it, before the transaction: on SQLite every
+    # other writer waits while one holds the write lock.
+    event = record.draft(ctx, spec, params)
     cleanup = None
     try:
         with durable.deferred():
@@ -57,20 +60,21 @@ def dispatch(ctx, action, params=None):
             with atomic:
                 result = func(ctx, **kwargs)
                 if not spec.read_only:
-                    record.api_call(ctx, spec, params, result)
+                    record.api_call(ctx, spec, params, result, drafted=event)
         if spec.read_only:
             # Nothing to commit with: the event may be written behind the answer.
-            record.api_call(ctx, spec, params, result, behind=True)
+            record.api_call(ctx, spec, params, result, behind=True, drafted=event)
         return result
     except AWSError as error:
         # The failed transaction rolled back whatever the operation did; the event of
         # the attempt is written on its own.
-        record.api_call(ctx, spec, params, None, error=error, behind=True)
+        record.api_call(ctx, spec, params, None, error=error, behind=True, drafted=event)
         raise
     except Exception:
         # A defect, not a client error: the call is still audited, without the
         # exception's text (it may quote data), and the door answers with a 500.
-        record.api_call(ctx, spec, params, None, error=InternalFailure("An internal error occurred."), behind=True)
+        record.api_call(ctx, spec, params, None, error=InternalFailure("An internal error occurred."), behind=True,
+                        drafted=event)
         raise
     finally:
         if cleanup is not None:

@@ -9,6 +9,7 @@ def root_principal(account):
         account_id=account.account_id,
         arn=account.root_arn,
         principal_id=account.account_id,
+        account_pk=account.pk,
     )
 
 
@@ -20,6 +21,7 @@ def user_principal(user):
         principal_id=user.user_id,
         user_name=user.user_name,
         user_pk=user.pk,
+        account_pk=user.account_id,
     )
 
 
@@ -37,4 +39,5 @@ def role_session_principal(session):
         issuer_arn=role.arn,
         issuer_principal_id=role.role_id,
         issuer_name=role.role_name,
+        account_pk=session.account_id,
     )

@@ -191,20 +191,16 @@ def _recipient(ctx, params):
     return owner.first()
 
 
-def api_call(ctx, spec, params, result, error=None, behind=False):
-    """Record one API call (console or API door), successful or not. ``behind``: the
-    event commits with no change of the call's, so it may be written behind the answer."""
+def draft(ctx, spec, params):
+    """What an API call's event says before the call runs (who, from where, what was
+    asked): built before the call's transaction, so that a write holds SQLite's write lock
+    only for what its result adds. None when no account receives the event."""
     recipient = _recipient(ctx, params)
     if recipient is None:
         # An unsigned request for a bucket that does not exist concerns no account: it is
         # not recorded, so nobody can grow the event store without credentials.
-        return
-    request_parameters = _camelize(params, spec.secret_params)
-    response_elements = None
-    if error is None and not spec.read_only and result:
-        response_elements = _camelize(result, spec.secret_params)
-    service = spec.action.split(":", 1)[0]
-    values = dict(
+        return None
+    return dict(
         event_id=uuid.uuid4(),
         event_time=clock.now(),
         event_source=spec.event_source,
@@ -217,14 +213,34 @@ def api_call(ctx, spec, params, result, error=None, behind=False):
         source_ip_address=ctx.source_ip,
         user_agent=CONSOLE_USER_AGENT if ctx.via_console else clean_text(ctx.user_agent[:1024]),
         user_identity=user_identity(ctx),
-        request_parameters=request_parameters or None,
-        response_elements=response_elements,
-        error_code=error.code if error else "",
-        error_message=clean_text(error.message) if error else "",
+        request_parameters=_camelize(params, spec.secret_params) or None,
         request_id=ctx.request_id,
         read_only=spec.read_only,
         management_event=not getattr(spec, "data_event", False),
         session_credential_from_console=ctx.via_console,
+    )
+
+
+_UNDRAFTED = object()
+
+
+def api_call(ctx, spec, params, result, error=None, behind=False, drafted=_UNDRAFTED):
+    """Record one API call (console or API door), successful or not. ``behind``: the
+    event commits with no change of the call's, so it may be written behind the answer.
+    ``drafted``: the call's ``draft``, when it was made before the call."""
+    if drafted is _UNDRAFTED:
+        drafted = draft(ctx, spec, params)
+    if drafted is None:
+        return
+    response_elements = None
+    if error is None and not spec.read_only and result:
+        response_elements = _camelize(result, spec.secret_params)
+    service = spec.action.split(":", 1)[0]
+    values = dict(
+        drafted,
+        response_elements=response_elements,
+        error_code=error.code if error else "",
+        error_message=clean_text(error.message) if error else "",
         resources=[
             {name: clean_text(value) if isinstance(value, str) else value for name, value in resource.items()}
             for resource in resources_of(service, params, result if error is None else None)

@@ -84,6 +84,16 @@ def account_of(ctx):
     return rows.instance(Account, _ACCOUNT_FIELDS, row)
 
 
+def account_ref(ctx):
+    """The caller's account with its ID and account ID only (any other field loads on
+    use), and without a query when the credentials' lookup found its row: CreateUser
+    needs no more, and runs while every other write waits for SQLite's write lock."""
+    principal = ctx.principal
+    if principal.account_pk is None:
+        return account_of(ctx)
+    return rows.instance(Account, ("id", "account_id"), (principal.account_pk, principal.account_id))
+
+
 # --- validation ---------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from iam.operations.account import enforce_password_policy, password_expired, re
 from iam.operations.common import (
     listing_resource,
     account_of as _account,
+    account_ref,
     apply_tags,
     attachable_policy,
     boundary_shape,
@@ -118,7 +119,7 @@ def create_user(ctx, user_name=None, path=None, permissions_boundary=None, tags=
     constraints.check()
     if tags:
         validate_tags(tags)
-    account = _account(ctx)
+    account = account_ref(ctx)
     boundary = None
     if permissions_boundary is not None:
         boundary = attachable_policy(account, permissions_boundary, "permissionsBoundary")
