@@ -1,6 +1,7 @@
 """console/sqlite: every SQLite write transaction holds the ``<database>-writers`` flock
 from BEGIN to COMMIT or ROLLBACK, so concurrent writers queue in the kernel instead of
-sleeping in SQLite's busy handler; the lock is never left behind."""
+sleeping in SQLite's busy handler; the lock is never left behind. A transaction begins
+at its first statement, so what comes before it runs while others write."""
 
 import fcntl
 import os
@@ -57,11 +58,62 @@ def test_a_failed_transaction_releases_the_lock():
     assert not Account.objects.exists()
 
 
+def test_the_lock_is_taken_at_the_transactions_first_statement():
+    with transaction.atomic():
+        assert not held_elsewhere()
+        assert not Account.objects.exists()
+        assert held_elsewhere()
+        with transaction.atomic():  # a savepoint: the same transaction
+            account("111122223333")
+            assert held_elsewhere()
+        assert held_elsewhere()
+    assert not held_elsewhere()
+    assert Account.objects.count() == 1
+
+
+def test_a_transaction_without_a_statement_never_takes_the_lock():
+    with transaction.atomic():
+        assert not held_elsewhere()
+    assert not held_elsewhere()
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        1 / 0  # noqa: B018
+    assert not held_elsewhere()
+    account("111122223333")  # and the next one works
+    assert Account.objects.count() == 1
+
+
+def test_what_the_transaction_reads_first_is_read_under_the_lock():
+    """The first statement runs inside the transaction it begins: a row another writer
+    adds after it cannot appear in a second read of the same transaction."""
+    added = []
+
+    def other_writer():
+        try:
+            account("444455556666")
+            added.append(True)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        first = Account.objects.count()
+        thread = threading.Thread(target=other_writer)
+        thread.start()
+        thread.join(0.2)
+        assert thread.is_alive()  # queued behind this transaction's lock
+        assert Account.objects.count() == first
+    thread.join()
+    assert added == [True] and Account.objects.count() == first + 1
+
+
 def test_closing_the_connection_releases_the_lock():
     transaction.set_autocommit(False)
-    connection._start_transaction_under_autocommit()
-    assert held_elsewhere()
-    connection.close()
+    try:
+        connection._start_transaction_under_autocommit()
+        assert not held_elsewhere()
+        connection.cursor().execute("SELECT 1")
+        assert held_elsewhere()
+    finally:
+        connection.close()
     assert not held_elsewhere()
 
 
@@ -71,8 +123,8 @@ def test_concurrent_writers_wait_for_each_other_and_all_commit():
     def write(n):
         try:
             with transaction.atomic():
+                account(f"{n:012d}")  # the transaction begins here
                 order.append(("begin", n))
-                account(f"{n:012d}")
                 time.sleep(0.02)  # hold the lock a while: the others must queue, not fail
                 order.append(("end", n))
         except Exception as error:  # noqa: BLE001 (reported below)
