@@ -191,13 +191,38 @@ def _preparers(fields):
     return tuple(found)
 
 
+class Param:
+    """A field's value already made a query parameter (``param``): a row whose values are
+    known in two steps prepares the first before the transaction that inserts it (a
+    trail event is drafted before its call runs)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+@lru_cache(maxsize=64)
+def _field_preparer(model, attname):
+    return _preparer(model._meta.get_field(attname))
+
+
+def param(model, attname, value, alias=DEFAULT_DB_ALIAS):
+    """``value`` of ``model``'s field ``attname`` as ``insert_params`` would prepare it."""
+    prepare = _field_preparer(model, attname)
+    return Param(value if prepare is None else prepare(value, connections[alias]))
+
+
 def insert_params(fields, values, connection):
     """The parameters of an ``insert_statement`` from field values by attname; a field
     not given takes its default. No ``save()`` runs: the caller sets what it would."""
     params = []
     for attname, default, prepare in _preparers(fields):
         value = values[attname] if attname in values else (default() if callable(default) else default)
-        params.append(value if prepare is None else prepare(value, connection))
+        if type(value) is Param:
+            params.append(value.value)
+        else:
+            params.append(value if prepare is None else prepare(value, connection))
     return params
 
 

@@ -200,8 +200,12 @@ def draft(ctx, spec, params):
         # An unsigned request for a bucket that does not exist concerns no account: it is
         # not recorded, so nobody can grow the event store without credentials.
         return None
+    alias = router.db_for_write(Event)
     return dict(
-        event_id=uuid.uuid4(),
+        # Already query parameters (JSON text on SQLite): encoded here, not under the lock.
+        event_id=rows.param(Event, "event_id", uuid.uuid4(), alias),
+        user_identity=rows.param(Event, "user_identity", user_identity(ctx), alias),
+        request_parameters=rows.param(Event, "request_parameters", _camelize(params, spec.secret_params) or None, alias),
         event_time=clock.now(),
         event_source=spec.event_source,
         event_name=spec.name,
@@ -212,8 +216,6 @@ def draft(ctx, spec, params):
         access_key_id=ctx.access_key_id,
         source_ip_address=ctx.source_ip,
         user_agent=CONSOLE_USER_AGENT if ctx.via_console else clean_text(ctx.user_agent[:1024]),
-        user_identity=user_identity(ctx),
-        request_parameters=_camelize(params, spec.secret_params) or None,
         request_id=ctx.request_id,
         read_only=spec.read_only,
         management_event=not getattr(spec, "data_event", False),

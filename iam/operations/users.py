@@ -130,6 +130,13 @@ def create_user(ctx, user_name=None, path=None, permissions_boundary=None, tags=
         "path": path,
         "create_date": clock.now(),
     }
+    shape = None
+    if not tags:
+        # A new user without tags: its shape needs no query, and is made before the
+        # insert begins the transaction (console/sqlite/base.py).
+        shape = _listed_shape(account.account_id, path, user_name, fields["user_id"], fields["create_date"], None)
+        if boundary is not None:
+            shape["PermissionsBoundary"] = boundary_shape(boundary)
     # Inserted first, checked after: the unique index finds a taken name and the trigger
     # counts the new user, so neither needs a query of its own. A failure here leaves
     # nothing: dispatch's transaction rolls the whole action back.
@@ -141,15 +148,11 @@ def create_user(ctx, user_name=None, path=None, permissions_boundary=None, tags=
     limit = quota("USERS_PER_ACCOUNT")
     if rows.fetchone(_USERS_IN_ACCOUNT, [account.pk])[0] > limit:
         raise LimitExceeded(f"Cannot exceed quota for UsersPerAccount: {limit}")
+    if shape is not None:
+        return {"User": shape}
     user = User(pk=pk, account=account, permissions_boundary=boundary, **fields)
-    if tags:
-        apply_tags(user.tags, tags)
-        return {"User": user_shape(user, details=True)}
-    # A new user without tags: no query to find none.
-    shape = user_shape(user)
-    if boundary is not None:
-        shape["PermissionsBoundary"] = boundary_shape(boundary)
-    return {"User": shape}
+    apply_tags(user.tags, tags)
+    return {"User": user_shape(user, details=True)}
 
 
 def _validate_password(member, password):

@@ -85,3 +85,27 @@ def test_a_row_inserted_with_times_json_and_ids_reads_back_as_the_orm_wrote_it()
     # None is SQL NULL, not the JSON text null.
     assert tuple(rows.fetchone("SELECT response_elements IS NULL FROM trail_event WHERE id = %s", [pk])) == (True,)
     assert EventResource.objects.get(event=event).event_time == when
+
+
+def test_values_prepared_ahead_insert_as_the_plain_values_do():
+    """trail/record.py prepares an event's first values before the transaction."""
+    from datetime import datetime, timezone
+    from uuid import uuid4
+
+    from trail.models import Event
+
+    def event(**values):
+        return rows.insert(Event, {
+            "event_time": datetime(2026, 12, 6, 3, 4, 5, tzinfo=timezone.utc), "event_source": "iam.amazonaws.com",
+            "event_name": "CreateUser", "event_type": "AwsApiCall", "aws_region": "us-east-1",
+            "recipient_account_id": "111122223333", "source_ip_address": "192.0.2.1", **values,
+        })
+
+    identity, asked, ids = {"type": "Root", "nested": [1, "ü"]}, {"userName": "bob"}, [uuid4(), uuid4()]
+    plain = Event.objects.get(pk=event(event_id=ids[0], user_identity=identity, request_parameters=asked))
+    ahead = Event.objects.get(pk=event(event_id=rows.param(Event, "event_id", ids[1]),
+                                       user_identity=rows.param(Event, "user_identity", identity),
+                                       request_parameters=rows.param(Event, "request_parameters", None)))
+    assert (plain.event_id, plain.user_identity, plain.request_parameters) == (ids[0], identity, asked)
+    assert (ahead.event_id, ahead.user_identity, ahead.request_parameters) == (ids[1], identity, None)
+    assert tuple(rows.fetchone("SELECT request_parameters IS NULL FROM trail_event WHERE id = %s", [ahead.pk])) == (True,)
