@@ -55,7 +55,8 @@ def call(env):
     try:
         body = b"".join(result)
     finally:
-        result.close()
+        if hasattr(result, "close"):  # as a WSGI server does
+            result.close()
     return answer["status"], dict(answer["headers"]), body
 
 
@@ -121,6 +122,22 @@ def test_api_answers_carry_aws_headers_and_no_console_ones(client):
     assert headers["x-amzn-RequestId"]
     assert headers["Content-Security-Policy"].startswith("sandbox")
     assert "Set-Cookie" not in headers
+
+
+def test_a_buffered_api_answer_is_one_piece_and_the_request_is_finished_before_it_is_sent(client):
+    finished = []
+
+    def count(**kwargs):
+        finished.append(True)
+
+    request_finished.connect(count)
+    try:
+        result = application(environ("POST", "/", headers={"Content-Type": "application/x-www-form-urlencoded"},
+                                     body=b"Action=GetCallerIdentity&Version=2011-06-15"), lambda *args: None)
+        assert finished == [True]  # connections were returned, as after any Django request
+    finally:
+        request_finished.disconnect(count)
+    assert isinstance(result, list) and len(result) == 1 and b"MissingAuthenticationToken" in result[0]
 
 
 def test_console_requests_take_django_middleware(db):
