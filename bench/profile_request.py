@@ -248,7 +248,8 @@ def main():
     def once():
         result = application(make(), start_response)
         b"".join(result)
-        result.close()
+        if hasattr(result, "close"):  # as a WSGI server does
+            result.close()
 
     if options.pool:
         from concurrent.futures import ThreadPoolExecutor

@@ -109,3 +109,26 @@ def test_values_prepared_ahead_insert_as_the_plain_values_do():
     assert (plain.event_id, plain.user_identity, plain.request_parameters) == (ids[0], identity, asked)
     assert (ahead.event_id, ahead.user_identity, ahead.request_parameters) == (ids[1], identity, None)
     assert tuple(rows.fetchone("SELECT request_parameters IS NULL FROM trail_event WHERE id = %s", [ahead.pk])) == (True,)
+
+
+def test_an_instance_from_a_row_is_the_orms_with_the_other_fields_deferred():
+    pk = insert_account("111100000001")
+    made = rows.instance(Account, ("id", "account_id"), (pk, "111100000001"))
+    orm = Account.objects.only("id", "account_id").get(pk=pk)
+    assert (made.pk, made.account_id) == (orm.pk, orm.account_id)
+    assert made.get_deferred_fields() == orm.get_deferred_fields() != set()
+    assert (made._state.adding, made._state.db) == (False, orm._state.db)
+    assert made.root_email == "111100000001@example.com"  # a deferred field loads on use
+    made.alias = "renamed"
+    made.save(update_fields=["alias"])  # an UPDATE of the row, not a new one
+    assert list(Account.objects.values_list("pk", "alias")) == [(pk, "renamed")]
+
+
+def test_a_foreign_key_of_an_instance_from_a_row_loads_its_object():
+    from iam.models import User
+
+    account_pk = insert_account("111100000001")
+    user_pk = rows.insert(User, {"account_id": account_pk, "user_name": "bob", "user_name_key": "bob",
+                                 "user_id": "AIDAEXAMPLE0000000001", "create_date": clock.now()})
+    made = rows.instance(User, ("id", "account_id", "user_name"), (user_pk, account_pk, "bob"))
+    assert made.account.account_id == "111100000001" and made.user_name == "bob"
