@@ -13,6 +13,8 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 _TOKEN = re.compile(rb"%[0-9A-Fa-f]{2}|.", re.DOTALL)
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+# A path of unreserved characters and slashes only: its encoding is itself.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9\-._~/]*")
 
 
 def _hmac(key, message):
@@ -42,6 +44,8 @@ def _uri_encode(raw, safe=b""):
     """RFC 3986 normalization with AWS's UriEncode: an escape of an unreserved character
     is decoded, any other escape kept (upper-cased: ``%2f`` is ``%2F``, never ``/``), and a
     bare character outside the unreserved set and ``safe`` is encoded."""
+    if safe == b"/" and _PLAIN_PATH.fullmatch(raw):
+        return raw  # most paths (every new S3 key an upload names: no cache helps)
     return "".join(_encode_token(match.group(), safe) for match in _TOKEN.finditer(raw.encode("utf-8")))
 
 

@@ -543,3 +543,12 @@ def test_aware_now_in_another_zone():
 
     iam().verify(now=NOW.astimezone(tz(timedelta(hours=9))))
     assert NOW.tzinfo is UTC
+
+
+@pytest.mark.parametrize("path", ["/", "/bench-objects/o-1a2b-17", "/b/A.Z_0~9/", "/b/x%2Dy", "/b/caf\u00e9", "/b/a b"])
+def test_a_plain_path_is_its_own_encoding_and_any_other_is_encoded_character_by_character(path):
+    from awsapi.sigv4.canonical import _TOKEN, _encode_token, canonical_uri
+
+    by_character = "".join(_encode_token(m.group(), b"/") for m in _TOKEN.finditer(path.encode("utf-8")))
+    assert canonical_uri(path, s3=True) == by_character
+    assert (by_character == path) == all(c.isascii() and (c.isalnum() or c in "-._~/") for c in path)
