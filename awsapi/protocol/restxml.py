@@ -282,6 +282,21 @@ def streams_body(service, method, path, query, headers):
     return bool(payload and shape.members[payload].serialization.get("streaming"))
 
 
+@lru_cache(maxsize=512)  # one per operation
+def _input_members(shape):
+    """(name, member, location, wire name, its lower case) of each input member that
+    comes from the request's line or headers: read once per operation, not per request
+    (PutObject has over fifty)."""
+    found = []
+    for name, member in shape.members.items():
+        serialization = member.serialization
+        location = serialization.get("location")
+        if location in ("uri", "querystring", "header", "headers"):
+            wire = serialization.get("name", name)
+            found.append((name, member, location, wire, wire.lower()))
+    return tuple(found)
+
+
 def parse(service, method, path, query, headers, body):
     query = query or {}
     operation, labels = _route(service, method, path or "/", query, headers)
@@ -289,11 +304,12 @@ def parse(service, method, path, query, headers, body):
     params = {}
     if shape is None:
         return operation.name, params
-    for name, member in shape.members.items():
-        serialization = member.serialization
-        location = serialization.get("location")
-        wire = serialization.get("name", name)
-        if location == "uri":
+    for name, member, location, wire, lower in _input_members(shape):
+        if location == "header":
+            value = headers.get(lower)
+            if value is not None:
+                params[name] = _convert(member, value, wire)
+        elif location == "uri":
             if wire in labels:
                 params[name] = labels[wire]
         elif location == "querystring":
@@ -310,13 +326,8 @@ def parse(service, method, path, query, headers, body):
                 raise _invalid_argument(f"The parameter {wire} is given more than once")
             else:
                 params[name] = _convert(member, values[0], wire)
-        elif location == "header":
-            value = headers.get(wire.lower())
-            if value is not None:
-                params[name] = _convert(member, value, wire)
-        elif location == "headers":
-            prefix = wire.lower()
-            found = {key[len(prefix) :]: value for key, value in headers.items() if key.startswith(prefix)}
+        else:  # "headers": a prefix
+            found = {key[len(lower) :]: value for key, value in headers.items() if key.startswith(lower)}
             if found:
                 params[name] = found
     payload = shape.serialization.get("payload")
