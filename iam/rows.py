@@ -221,7 +221,7 @@ def _preparers(fields):
 
 
 class Param:
-    """A field's value already made a query parameter (``param``): a row whose values are
+    """A field's value already made a query parameter (``params``): a row whose values are
     known in two steps prepares the first before the transaction that inserts it (a
     trail event is drafted before its call runs)."""
 
@@ -236,10 +236,15 @@ def _field_preparer(model, attname):
     return _preparer(model._meta.get_field(attname))
 
 
-def param(model, attname, value, alias=DEFAULT_DB_ALIAS):
-    """``value`` of ``model``'s field ``attname`` as ``insert_params`` would prepare it."""
-    prepare = _field_preparer(model, attname)
-    return Param(value if prepare is None else prepare(value, connections[alias]))
+def params(model, values, alias=DEFAULT_DB_ALIAS):
+    """``values`` (by attname) of ``model``'s fields as ``insert_params`` would prepare
+    them, each a ``Param``."""
+    connection = connections[alias]
+    prepared = {}
+    for attname, value in values.items():
+        prepare = _field_preparer(model, attname)
+        prepared[attname] = Param(value if prepare is None else prepare(value, connection))
+    return prepared
 
 
 def insert_params(fields, values, connection):

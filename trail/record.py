@@ -200,12 +200,13 @@ def draft(ctx, spec, params):
         # An unsigned request for a bucket that does not exist concerns no account: it is
         # not recorded, so nobody can grow the event store without credentials.
         return None
-    alias = router.db_for_write(Event)
     return dict(
         # Already query parameters (JSON text on SQLite): encoded here, not under the lock.
-        event_id=rows.param(Event, "event_id", uuid.uuid4(), alias),
-        user_identity=rows.param(Event, "user_identity", user_identity(ctx), alias),
-        request_parameters=rows.param(Event, "request_parameters", _camelize(params, spec.secret_params) or None, alias),
+        **rows.params(Event, {
+            "event_id": uuid.uuid4(),
+            "user_identity": user_identity(ctx),
+            "request_parameters": _camelize(params, spec.secret_params) or None,
+        }, router.db_for_write(Event)),
         event_time=clock.now(),
         event_source=spec.event_source,
         event_name=spec.name,

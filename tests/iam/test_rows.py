@@ -103,9 +103,8 @@ def test_values_prepared_ahead_insert_as_the_plain_values_do():
 
     identity, asked, ids = {"type": "Root", "nested": [1, "ü"]}, {"userName": "bob"}, [uuid4(), uuid4()]
     plain = Event.objects.get(pk=event(event_id=ids[0], user_identity=identity, request_parameters=asked))
-    ahead = Event.objects.get(pk=event(event_id=rows.param(Event, "event_id", ids[1]),
-                                       user_identity=rows.param(Event, "user_identity", identity),
-                                       request_parameters=rows.param(Event, "request_parameters", None)))
+    ahead = Event.objects.get(pk=event(**rows.params(Event, {"event_id": ids[1], "user_identity": identity,
+                                                              "request_parameters": None})))
     assert (plain.event_id, plain.user_identity, plain.request_parameters) == (ids[0], identity, asked)
     assert (ahead.event_id, ahead.user_identity, ahead.request_parameters) == (ids[1], identity, None)
     assert tuple(rows.fetchone("SELECT request_parameters IS NULL FROM trail_event WHERE id = %s", [ahead.pk])) == (True,)
