@@ -8,7 +8,7 @@ lookup-events`` prints it."""
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponse
@@ -50,13 +50,26 @@ def _row(event):
     }
 
 
+def _pages_now(query):
+    """The time the first page was asked at, which every next page reuses. A relative
+    range ("last hour") starts at that time less the span, and LookupEvents refuses a
+    NextToken whose StartTime moved, as AWS does; so a page asked a second later than
+    the one before must still ask for the same range. Never later than now."""
+    now = clock.now()
+    try:
+        at = datetime.fromtimestamp(int(query.get("at", "")), timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return now
+    return min(at, now)
+
+
 @require_GET
 def event_history(request):
     """Event history: LookupEvents' page for the filters, and the chart."""
     filters = history.filters_from(request.GET)
-    now = clock.now()
-    params = filters.lookup_params(now)
     token = request.GET.get("token")
+    now = _pages_now(request.GET) if token else clock.now()
+    params = filters.lookup_params(now)
     if token:
         params["NextToken"] = token
     result, error = run(request, "cloudtrail:LookupEvents", params)
@@ -74,7 +87,8 @@ def event_history(request):
         page_number = 1
     next_url = None
     if result and result.get("NextToken"):
-        next_url = "?" + urlencode({**query, "token": result["NextToken"], "page": page_number + 1})
+        pages = {"at": int(now.timestamp()), "token": result["NextToken"], "page": page_number + 1}
+        next_url = "?" + urlencode({**query, **pages})
     return render(request, "trail/event_history.html", {
         "rows": rows,
         "error": error,

@@ -77,14 +77,32 @@ def test_event_detail_shows_the_whole_record(root_client, alice):
     assert root_client.get("/cloudtrail/events/00000000-0000-4000-8000-000000000000").status_code == 404
 
 
-def test_pagination_follows_next_token(root_client, alice):
+def next_page_url(html):
+    return re.search(r'<a href="([^"]+)" aria-label="Next page"', html).group(1).replace("&amp;", "&")
+
+
+def test_pagination_follows_next_token(root_client, alice, frozen_clock):
     for i in range(55):
         dispatch(alice, "iam:CreateUser", {"UserName": f"u{i}"})
     html = page(root_client, "?key=EventName&value=CreateUser")
     assert len(table_rows(html)) == 50
-    next_url = re.search(r'<a href="([^"]+)" aria-label="Next page"', html).group(1).replace("&amp;", "&")
-    second = page(root_client, next_url)
+    # The user reads the first page before asking for the next: the range "last 12
+    # hours" must stay the one the token was issued for.
+    frozen_clock.advance(seconds=7)
+    second = page(root_client, next_page_url(html))
     assert len(table_rows(second)) == 5 and "Page 2" in second and "Next page" not in second
+
+
+def test_a_next_page_asked_with_a_moved_time_is_refused_not_shifted(root_client, alice, frozen_clock):
+    for i in range(55):
+        dispatch(alice, "iam:CreateUser", {"UserName": f"u{i}"})
+    next_url = next_page_url(page(root_client, "?key=EventName&value=CreateUser"))
+    at = re.search(r"[?&]at=(\d+)", next_url).group(1)
+    frozen_clock.advance(seconds=3)
+    for moved in (str(int(at) - 60), "soon", "9" * 30):  # an unreadable time is now's
+        second = page(root_client, next_url.replace(f"at={at}", f"at={moved}"))
+        assert table_rows(second) == [] and "No matches" in second
+        assert "A token that is not valid, or a token that was previously used" in second
 
 
 def test_downloads_are_the_filtered_events(root_client, alice):
@@ -107,7 +125,7 @@ def test_downloads_are_the_filtered_events(root_client, alice):
 
 def test_a_user_without_permission_sees_aws_access_denied(bob_client):
     html = page(bob_client)
-    assert DENIED in html
+    assert DENIED in html and "You don't have permission to look up events." in html
     assert table_rows(html) == []
     response = bob_client.get("/cloudtrail/events/download.csv")
     assert response.status_code == 403 and DENIED in response.content.decode()
