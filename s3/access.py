@@ -329,9 +329,9 @@ def authorize(ctx, spec, params):
         if principal.is_anonymous:
             return Decision(False, ACCESS_DENIED)
         return authorize_identity(ctx, action, resource, None, keys)
-    from s3.operations.common import bucket_named
+    from s3.operations.common import authorized_bucket_named
 
-    bucket = bucket_named(params.get("Bucket"))
+    bucket = authorized_bucket_named(ctx, params.get("Bucket"))
     if bucket is None:
         # NoSuchBucket is the operation's answer, for anyone allowed to ask.
         if principal.is_anonymous:

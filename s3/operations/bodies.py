@@ -31,6 +31,8 @@ class Received:
     md5_hex: str
     checksum_algorithm: str
     checksum_value: str  # base64
+    # The bucket it was staged for, as read before the transaction (PutObject).
+    bucket: object = None
 
     def install(self):
         return self.staged.install()

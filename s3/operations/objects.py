@@ -16,10 +16,12 @@ from s3.operations import bodies, config
 from s3.operations.common import (
     bucket_arn,
     continuation_token_after,
+    find_authorized_bucket,
     find_bucket,
     object_arn,
     position_of,
     s3_operation,
+    still_there,
 )
 
 MAX_KEY_BYTES = 1024
@@ -157,10 +159,12 @@ def checksum_members(obj, mode):
 
 def _stage_put(ctx, kwargs):
     check_key(kwargs.get("key"))
-    bucket = find_bucket(kwargs.get("bucket"))
+    bucket = find_authorized_bucket(ctx, kwargs.get("bucket"))
     # A refused ACL is refused before the body is read.
     config.check_acl_allowed(bucket, acl_params(kwargs.get("key"), kwargs), ctx)
-    return bodies.stage(ctx, kwargs)
+    kwargs, cleanup = bodies.stage(ctx, kwargs)
+    kwargs["body"].bucket = bucket
+    return kwargs, cleanup
 
 
 @s3_operation(
@@ -169,7 +173,7 @@ def _stage_put(ctx, kwargs):
 def put_object(ctx, bucket=None, key=None, body=None, content_type=None, if_none_match=None, if_match=None,
                **kwargs):
     """PutObject: the whole object in one request, streamed in and verified."""
-    found = find_bucket(bucket)
+    found = still_there(body.bucket) if getattr(body, "bucket", None) else find_bucket(bucket)
     if if_none_match is not None or if_match is not None:
         _check_write_conditions(found, key, if_match, if_none_match)
     owner, acl = new_object_ownership(ctx, found, key, kwargs)
