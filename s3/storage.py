@@ -8,6 +8,7 @@ that stopped pointing at it has committed."""
 import os
 import shutil
 import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -16,11 +17,17 @@ READ_SIZE = 256 * 1024
 
 
 def _root():
-    return settings.VAR_DIR / "s3"
+    # Strings, not pathlib: an upload joins three paths, and pathlib cost more than the
+    # system calls they name.
+    return os.path.join(settings.VAR_DIR, "s3")
+
+
+def _blob_file(name):
+    return os.path.join(_root(), "blobs", name[:2], name)
 
 
 def blob_path(name):
-    return _root() / "blobs" / name[:2] / name
+    return Path(_blob_file(name))
 
 
 class StagedBlob:
@@ -29,9 +36,13 @@ class StagedBlob:
 
     def __init__(self):
         self.name = uuid.uuid4().hex
-        self.tmp_path = _root() / "tmp" / self.name
-        self.file = _in_directory(open, self.tmp_path, "xb")
+        self._tmp = os.path.join(_root(), "tmp", self.name)
+        self.file = _in_directory(open, self._tmp, "xb")
         self.installed = False
+
+    @property
+    def tmp_path(self):
+        return Path(self._tmp)
 
     def write(self, data):
         self.file.write(data)
@@ -39,14 +50,14 @@ class StagedBlob:
     def install(self):
         """Move the finished blob into place; returns its name."""
         self.file.close()
-        _in_directory(lambda final: os.replace(self.tmp_path, final), blob_path(self.name))
+        _in_directory(lambda final: os.replace(self._tmp, final), _blob_file(self.name))
         self.installed = True
         return self.name
 
     def discard(self):
         self.file.close()
         if not self.installed:
-            _unlink(self.tmp_path)
+            _unlink(self._tmp)
 
     def __enter__(self):
         return self
@@ -61,7 +72,7 @@ def _in_directory(make, path, *args):
     try:
         return make(path, *args)
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         return make(path, *args)
 
 
@@ -82,11 +93,11 @@ def remove_after_commit(*names):
     """Delete blobs once the transaction that dropped them commits (at once outside one)."""
     names = [name for name in names if name]
     if names:
-        transaction.on_commit(lambda: [_unlink(blob_path(name)) for name in names])
+        transaction.on_commit(lambda: [_unlink(_blob_file(name)) for name in names])
 
 
 def remove_now(name):
-    _unlink(blob_path(name))
+    _unlink(_blob_file(name))
 
 
 def _unlink(path):
@@ -115,7 +126,7 @@ class BlobBody:
     does not cut the download short."""
 
     def __init__(self, name, start=0, length=None):
-        self._file = open(blob_path(name), "rb")
+        self._file = open(_blob_file(name), "rb")
         self._file.seek(start)
         self._pieces = _pieces(self._file, length)
 
