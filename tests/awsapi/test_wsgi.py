@@ -4,6 +4,7 @@ take Django's whole middleware chain."""
 
 import io
 import sys
+import time
 from urllib.parse import unquote_to_bytes, urlsplit
 
 import boto3
@@ -12,16 +13,21 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
+
+import awsapi.wsgi
 
 from awsapi.dispatch import dispatch
 from console.wsgi import application
 
+FINISHED = awsapi.wsgi.finished
+
 
 @pytest.fixture(autouse=True)
-def keep_test_connection():
+def keep_test_connection(monkeypatch):
     """As Django's test client does: closing the test's connection after each request
     would end the test's transaction."""
+    monkeypatch.setattr(awsapi.wsgi, "finished", lambda: None)
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield
@@ -124,20 +130,30 @@ def test_api_answers_carry_aws_headers_and_no_console_ones(client):
     assert "Set-Cookie" not in headers
 
 
-def test_a_buffered_api_answer_is_one_piece_and_the_request_is_finished_before_it_is_sent(client):
-    finished = []
-
-    def count(**kwargs):
-        finished.append(True)
-
-    request_finished.connect(count)
-    try:
-        result = application(environ("POST", "/", headers={"Content-Type": "application/x-www-form-urlencoded"},
-                                     body=b"Action=GetCallerIdentity&Version=2011-06-15"), lambda *args: None)
-        assert finished == [True]  # connections were returned, as after any Django request
-    finally:
-        request_finished.disconnect(count)
+def test_a_buffered_api_answer_is_one_piece_and_the_call_is_finished_before_it_is_sent(monkeypatch):
+    events = []
+    monkeypatch.setattr(awsapi.wsgi, "finished", lambda: events.append("finished"))
+    result = application(environ("POST", "/", headers={"Content-Type": "application/x-www-form-urlencoded"},
+                                 body=b"Action=GetCallerIdentity&Version=2011-06-15"),
+                         lambda *args: events.append("started"))
+    assert events == ["started", "finished"]
     assert isinstance(result, list) and len(result) == 1 and b"MissingAuthenticationToken" in result[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_end_of_an_api_call_returns_an_expired_database_connection(monkeypatch):
+    monkeypatch.setattr(awsapi.wsgi, "finished", FINISHED)
+    finished = []
+    request_finished.connect(lambda **kwargs: finished.append(True), weak=False, dispatch_uid="count-finished")
+    try:
+        connection.ensure_connection()
+        connection.close_at = time.monotonic() - 1  # CONN_MAX_AGE has passed
+        status, _, _ = call(environ("POST", "/", headers={"Content-Type": "application/x-www-form-urlencoded"},
+                                    body=b"Action=GetCallerIdentity&Version=2011-06-15"))
+        assert status == 403 and connection.connection is None
+        assert finished == []  # nor Django's per-request signals, which an API call skips
+    finally:
+        request_finished.disconnect(dispatch_uid="count-finished")
 
 
 def test_console_requests_take_django_middleware(db):
