@@ -138,8 +138,9 @@ def store(bucket, key, *, blob, size, etag, owner_account_id, checksum_algorithm
     if previous is None:
         # Statements compiled once: the ORM's create() and save() cost a small PutObject
         # a fifth of its CPU.
-        pk = rows.insert(Object, {"bucket_id": bucket.pk, "key": key, **fields})
-        return Object(pk=pk, bucket=bucket, key=key, **fields)
+        values = {"bucket_id": bucket.pk, "key": key, **fields}
+        pk = rows.insert(Object, values)
+        return rows.made(Object, {"id": pk, **values}, bucket=bucket)
     old_blob = previous.blob
     rows.update(Object, previous.pk, fields)
     for name, value in fields.items():

@@ -131,3 +131,31 @@ def test_a_foreign_key_of_an_instance_from_a_row_loads_its_object():
                                  "user_id": "AIDAEXAMPLE0000000001", "create_date": clock.now()})
     made = rows.instance(User, ("id", "account_id", "user_name"), (user_pk, account_pk, "bob"))
     assert made.account.account_id == "111100000001" and made.user_name == "bob"
+
+
+@pytest.mark.parametrize("signals", [False, True])
+def test_an_instance_of_a_row_just_written_is_the_orms_and_reaches_its_foreign_keys_without_a_query(signals):
+    from django.db.models.signals import post_init
+
+    from iam.models import User
+
+    account_pk = insert_account("111100000001")
+    account = Account.objects.get(pk=account_pk)
+    values = {"account_id": account_pk, "user_name": "bob", "user_name_key": "bob",
+              "user_id": "AIDAEXAMPLE0000000001", "create_date": clock.now()}
+    pk = rows.insert(User, values)
+    receiver = lambda **kwargs: None  # noqa: E731 -- a listener makes the model not plain
+    if signals:
+        post_init.connect(receiver, sender=User)
+    try:
+        made = rows.made(User, {"id": pk, **values}, account=account)
+    finally:
+        post_init.disconnect(receiver, sender=User)
+    orm = User.objects.get(pk=pk)
+    assert (made.pk, made.user_name, made.create_date, made._state.adding) == (orm.pk, "bob", orm.create_date, False)
+    with CaptureQueriesContext(connection) as captured:
+        assert made.account is account
+    assert len(captured) == 0
+    made.user_name = "robert"
+    made.save(update_fields=["user_name"])  # an UPDATE of the row, not a new one
+    assert list(User.objects.values_list("pk", "user_name")) == [(pk, "robert")]
