@@ -5,6 +5,7 @@ Compiling an ORM query (with its joins) cost more than running it — up to a mi
 per request — so the hot path writes its SQL once and builds instances here, with the
 same conversions the ORM applies (SQLite hands back datetimes and JSON as text)."""
 
+import threading
 from datetime import datetime, timezone
 from functools import lru_cache
 
@@ -74,19 +75,42 @@ class _SQLiteCursor:
         return self._cursor.lastrowid
 
 
+_remembered = threading.local()
+
+
+def database(alias=DEFAULT_DB_ALIAS):
+    """``connections[alias]``, remembered by this thread: the asgiref Local behind
+    ``connections`` costs about a microsecond a lookup, and a call makes a dozen. Django
+    keeps a thread's connection object for the thread's life (closing one closes its
+    database connection only); new settings make a new Local, which is looked up again."""
+    handler_local = connections._connections
+    if getattr(_remembered, "handler_local", None) is not handler_local:
+        _remembered.handler_local, _remembered.by_alias = handler_local, {}
+    try:
+        return _remembered.by_alias[alias]
+    except KeyError:
+        db = _remembered.by_alias[alias] = connections[alias]
+        return db
+
+
 def cursor(alias=DEFAULT_DB_ALIAS):
     """A cursor for the hot path's plain SQL (%s placeholders, as Django's). On SQLite
     it skips Django's wrapper, unless queries are being logged (DEBUG, or a test that
     counts them) or instrumented: those see every statement as before."""
-    return _cursor_of(connections[alias])
+    return _cursor_of(database(alias))
 
 
 def _cursor_of(db):
     if db.vendor != "sqlite" or db.queries_logged or db.execute_wrappers:
         return db.cursor()
-    db.close_if_health_check_failed()
-    db.ensure_connection()
-    db.validate_thread_sharing()
+    if db.connection is None:
+        db.ensure_connection()
+    else:
+        db.close_if_health_check_failed()
+        if db.connection is None:
+            db.ensure_connection()
+    if db._thread_ident != threading.get_ident():
+        db.validate_thread_sharing()  # raises unless sharing was allowed
     return _SQLiteCursor(db)
 
 
@@ -113,11 +137,12 @@ def instance(model, attnames, values):
     """``model`` from a row holding ``attnames`` (a tuple of column attnames) in order; the
     other fields are deferred, as with the ORM's ``only()``."""
     values = list(values)
+    db = database()
     for index, column, converters in _converters(model, attnames):
         for convert in converters:
-            values[index] = convert(values[index], column, connection)
+            values[index] = convert(values[index], column, db)
     if not _plain(model):
-        return model.from_db(connection.alias, attnames, values)
+        return model.from_db(DEFAULT_DB_ALIAS, attnames, values)
     # What from_db() ends with, without Model.__init__'s signals and per-field setattr:
     # a tenth of a small PutObject's CPU went to the six instances it made.
     return _saved(model, zip(attnames, values))
@@ -127,7 +152,7 @@ def _saved(model, items):
     made = model.__new__(model)
     made._state = ModelState()
     made._state.adding = False
-    made._state.db = connection.alias
+    made._state.db = DEFAULT_DB_ALIAS
     made.__dict__.update(items)
     return made
 
@@ -258,7 +283,7 @@ def _field_preparer(model, attname):
 def params(model, values, alias=DEFAULT_DB_ALIAS):
     """``values`` (by attname) of ``model``'s fields as ``insert_params`` would prepare
     them, each a ``Param``."""
-    connection = connections[alias]
+    connection = database(alias)
     prepared = {}
     for attname, value in values.items():
         prepare = _field_preparer(model, attname)
@@ -281,7 +306,7 @@ def insert_params(fields, values, connection):
 
 def insert(model, values, alias=DEFAULT_DB_ALIAS):
     """Insert one row of ``model`` from field values by attname; its new primary key."""
-    target = connections[alias]
+    target = database(alias)
     sql, fields, returning = insert_statement(model, alias)
     with _cursor_of(target) as inserted:
         inserted.execute(sql, insert_params(fields, values, target))
@@ -303,7 +328,7 @@ def _update_statement(model, alias, attnames):
 def update(model, pk, values, alias=DEFAULT_DB_ALIAS):
     """Set the fields ``values`` names (by attname) of the ``model`` row ``pk``, by a
     statement compiled once per set of fields (an overwriting PutObject)."""
-    target = connections[alias]
+    target = database(alias)
     sql, fields = _update_statement(model, alias, tuple(values))
     with _cursor_of(target) as updated:
         updated.execute(sql, [*insert_params(fields, values, target), pk])

@@ -43,7 +43,7 @@ def _save(resources=(), lookup_later=False, **values):
 
 def _insert_resource_rows(alias, events):
     """EventResource rows of ``events``: (event ID, account ID, event time, resources)."""
-    connection = connections[alias]
+    connection = rows.database(alias)
     sql, fields, _ = rows.insert_statement(EventResource, alias, returning=False)
     params = [
         rows.insert_params(fields, {"event_id": pk, "account_id": account_id, "event_time": event_time,
@@ -87,7 +87,7 @@ def _save_many(batch):
     """The writer's batch: the events without resource rows in one executemany (most are
     reads, which name no resource), the others one by one for their IDs."""
     alias = router.db_for_write(Event)
-    connection = connections[alias]
+    connection = rows.database(alias)
     sql, fields, _ = rows.insert_statement(Event, alias, returning=False)
     plain = []
     for values in batch:

@@ -159,3 +159,30 @@ def test_an_instance_of_a_row_just_written_is_the_orms_and_reaches_its_foreign_k
     made.user_name = "robert"
     made.save(update_fields=["user_name"])  # an UPDATE of the row, not a new one
     assert list(User.objects.values_list("pk", "user_name")) == [(pk, "robert")]
+
+
+def test_each_thread_remembers_its_own_database_connection():
+    import threading
+
+    from django.db import connections
+
+    assert rows.database() is connections["default"] is rows.database()
+    seen = []
+    other = threading.Thread(target=lambda: seen.append((rows.database(), connections["default"])))
+    other.start()
+    other.join()
+    assert seen[0][0] is seen[0][1] and seen[0][0] is not rows.database()
+
+
+def test_new_database_settings_are_looked_up_again():
+    from asgiref.local import Local
+    from django.db import connections
+
+    before = rows.database()
+    saved = connections._connections
+    connections._connections = Local(connections.thread_critical)  # what changing DATABASES does
+    try:
+        assert rows.database() is connections["default"] is not before
+    finally:
+        connections._connections = saved
+    assert rows.database() is before
