@@ -6,6 +6,7 @@ per request — so the hot path writes its SQL once and builds instances here, w
 same conversions the ORM applies (SQLite hands back datetimes and JSON as text)."""
 
 import threading
+from asyncio import _get_running_loop as _running_loop
 from datetime import datetime, timezone
 from functools import lru_cache
 
@@ -82,7 +83,11 @@ def database(alias=DEFAULT_DB_ALIAS):
     """``connections[alias]``, remembered by this thread: the asgiref Local behind
     ``connections`` costs about a microsecond a lookup, and a call makes a dozen. Django
     keeps a thread's connection object for the thread's life (closing one closes its
-    database connection only); new settings make a new Local, which is looked up again."""
+    database connection only); new settings make a new Local, which is looked up again.
+    Where an event loop runs in the thread, each async context has connections of its
+    own (asgiref's thread-critical Local): those are looked up every time."""
+    if _running_loop() is not None:
+        return connections[alias]
     handler_local = connections._connections
     if getattr(_remembered, "handler_local", None) is not handler_local:
         _remembered.handler_local, _remembered.by_alias = handler_local, {}

@@ -186,3 +186,20 @@ def test_new_database_settings_are_looked_up_again():
     finally:
         connections._connections = saved
     assert rows.database() is before
+
+
+def test_an_async_context_gets_its_own_connection_as_django_gives_it():
+    # Playwright's sync API runs an event loop in the test's thread: Django then gives
+    # each async context a connection of its own, and so must rows.
+    import asyncio
+
+    from django.db import connections
+
+    remembered = rows.database()
+
+    async def inside():
+        return rows.database(), connections["default"]
+
+    found, djangos = asyncio.run(inside())
+    assert found is djangos is not remembered
+    assert rows.database() is remembered
