@@ -307,12 +307,21 @@ class Policy:
 
     def statements_for(self, action):
         """The statements whose Action/NotAction covers a lowercased action (memoized)."""
+        return self.for_action(action)[0]
+
+    def for_action(self, action):
+        """(``statements_for(action)``, their gate): the gate is every text a resource
+        those statements can match starts with, when each has one, else None. A resource
+        that starts with none of them is matched by none of the statements: one
+        startswith() passes over the whole policy."""
         found = self._by_action.get(action)
         if found is None:
             if len(self._by_action) > 4096:
                 self._by_action.clear()
-            found = tuple(st for st in self.statements if st.action_test(action) != st.not_action)
-            self._by_action[action] = found
+            statements = tuple(st for st in self.statements if st.action_test(action) != st.not_action)
+            gated = statements and all(st.resource_prefixes is not None for st in statements)
+            gate = tuple(p for st in statements for p in st.resource_prefixes) if gated else None
+            found = self._by_action[action] = (statements, gate)
         return found
 
     def __repr__(self):

@@ -98,8 +98,12 @@ def _scan(policies, request, policy_type, denies):
     allows = []
     action = request.action_key
     context = request.lowered_context
+    resource = request.resource
     for label, policy in policies:
-        for statement in policy.statements_for(action):
+        statements, gate = policy.for_action(action)
+        if gate is not None and not resource.startswith(gate):
+            continue
+        for statement in statements:
             if statement.applies(request, context):
                 if statement.allow:
                     allows.append(_record(label, statement))

@@ -576,3 +576,29 @@ def test_variable_matcher_cache_is_bounded():
         decide(bob(resource=f"{BUCKET}/u{n}/k", **{"aws:username": f"u{n}"}), [p])
     template = p.statements[0].resources.templates[0]
     assert len(template._compiled) <= 1025 and decide(bob(resource=f"{BUCKET}/z/k", **{"aws:username": "z"}), [p]).allowed
+
+
+def test_a_policy_whose_statements_name_only_other_resources_is_passed_over_with_one_prefix_test():
+    other = policy(
+        stmt(resource="arn:aws:s3:::other-bucket/*"),
+        stmt(effect="Deny", resource="arn:aws:s3:::logs-${aws:username}/*"),
+        stmt(action="s3:PutObject", resource="*"),
+    )
+    statements, gate = other.for_action("s3:getobject")
+    assert len(statements) == 2 and gate == ("arn:aws:s3:::other-bucket/", "arn:aws:s3:::logs-")
+    assert evaluate(bob(), identity_policies=labelled("identity", other)).decision == "implicitDeny"
+    # Within the gate, each statement is still decided on its own.
+    assert evaluate(bob(resource="arn:aws:s3:::other-bucket/k"),
+                    identity_policies=labelled("identity", other)).decision == "allowed"
+    decision = evaluate(bob(resource="arn:aws:s3:::logs-bob/k", **{"aws:username": "bob"}),
+                        identity_policies=labelled("identity", other))
+    assert decision.decision == "explicitDeny"
+
+
+def test_a_statement_for_any_resource_leaves_its_policy_ungated():
+    mixed = policy(stmt(resource="arn:aws:s3:::other-bucket/*"), stmt(effect="Deny", resource="*"),
+                   stmt(resource=None, NotResource="arn:aws:s3:::x/*"))
+    statements, gate = mixed.for_action("s3:getobject")
+    assert len(statements) == 3 and gate is None
+    assert evaluate(bob(), identity_policies=labelled("identity", mixed)).decision == "explicitDeny"
+    assert mixed.for_action("iam:getuser") == ((), None)
