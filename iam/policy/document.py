@@ -245,6 +245,7 @@ class Statement:
         "conditions",
         "checks",
         "resource_prefixes",
+        "resource_check",
     )
 
     def __init__(self, index, raw, variables):
@@ -264,6 +265,9 @@ class Statement:
         resources = self.resources
         quick = resources is not None and not resources.negated and not resources.anything
         self.resource_prefixes = resources.prefixes if quick else None
+        # "Resource": "*" matches every resource: nothing to test per request.
+        everything = resources is not None and resources.anything and not resources.negated
+        self.resource_check = None if everything else resources
         self.not_principal = "NotPrincipal" in raw
         element = raw.get("NotPrincipal" if self.not_principal else "Principal")
         self.principals = None if element is None else Principals(element)
@@ -281,7 +285,7 @@ class Statement:
         was matched by the caller, the principal by the resource-policy path)."""
         if self.resource_prefixes is not None and not request.resource.startswith(self.resource_prefixes):
             return False
-        if self.resources is not None and not self.resources.match(request.resource, context):
+        if self.resource_check is not None and not self.resource_check.match(request.resource, context):
             return False
         for check in self.checks:
             if not check(context):
