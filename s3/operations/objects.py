@@ -174,7 +174,7 @@ def _stage_put(ctx, kwargs):
 def put_object(ctx, bucket=None, key=None, body=None, content_type=None, if_none_match=None, if_match=None,
                **kwargs):
     """PutObject: the whole object in one request, streamed in and verified."""
-    found = still_there(body.bucket) if getattr(body, "bucket", None) else find_bucket(bucket)
+    found = still_there(body.bucket)  # as _stage_put found it
     if if_none_match is not None or if_match is not None:
         _check_write_conditions(found, key, if_match, if_none_match)
     owner, acl = new_object_ownership(ctx, found, key, kwargs)
