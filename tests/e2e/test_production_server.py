@@ -109,9 +109,10 @@ def instance(tmp_path, server_env, server_args):
         # The first worker up answers while the other may still be importing Django; a
         # worker stopped before it has started is killed only after granian's 30 s
         # grace, so a test that stops the server waits for both.
-        while (tmp_path / "server.log").read_text().count("Started worker-") < 2:
+        workers_started = int(server_args[server_args.index("--workers") + 1]) if "--workers" in server_args else 2
+        while (tmp_path / "server.log").read_text().count("Started worker-") < workers_started:
             assert process.poll() is None, (tmp_path / "server.log").read_text()
-            assert time.monotonic() < deadline, "both workers have not started after 30 s"
+            assert time.monotonic() < deadline, "the workers have not all started after 30 s"
             time.sleep(0.1)
         yield f"http://127.0.0.1:{port}", facts, process
     finally:
@@ -185,6 +186,41 @@ def test_make_runs_server_answers_the_cli_and_the_console(instance, tmp_path):
     log = (tmp_path / "server.log").read_text()
     assert process.returncode == 0, log
     assert "Traceback" not in log
+
+
+@pytest.mark.parametrize("server_args", [["--workers", "1"]])
+@pytest.mark.parametrize("expect", [False, True], ids=["body-read-ahead", "expect-100-continue"])
+def test_a_client_slow_to_send_its_body_holds_up_no_other_request(instance, expect):
+    # One worker of two threads (console/serve.py): the slow client's request waits for its
+    # body on one of them, the other serves everyone else; with or without the client
+    # waiting for 100 Continue, sent at the application's first read.
+    import boto3
+    from botocore.config import Config
+
+    url, facts, process = instance
+    host, port = url.removeprefix("http://").split(":")
+    slow = socket.create_connection((host, int(port)), timeout=30)
+    try:
+        slow.sendall(b"POST / HTTP/1.1\r\nHost: " + host.encode() + b"\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 47\r\n"
+                     + (b"Expect: 100-continue\r\n" if expect else b"") + b"\r\n")
+        if expect:
+            assert slow.recv(65536).startswith(b"HTTP/1.1 100 Continue")
+        slow.sendall(b"Action=GetCallerIdentity")
+        time.sleep(0.5)  # its thread waits for the rest by now
+        sts = boto3.client("sts", endpoint_url=url, region_name="us-east-1",
+                           aws_access_key_id=facts["access_key_id"],
+                           aws_secret_access_key=facts["secret_access_key"],
+                           config=Config(retries={"max_attempts": 1}, read_timeout=20, connect_timeout=5))
+        for _ in range(3):
+            assert sts.get_caller_identity()["Account"] == facts["account_id"]
+        # The slow request is still waiting; the rest of its body gets it answered (an
+        # unsigned GetCallerIdentity is refused, as by AWS).
+        slow.sendall(b"&Version=2011-06-15&X=1")
+        answer = slow.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 403") and b"MissingAuthenticationToken" in answer, answer[:300]
+    finally:
+        slow.close()
 
 
 @pytest.mark.parametrize("server_env", [{"IAMLAB_TRAIL_WRITE_BEHIND_SECONDS": "60"}])
