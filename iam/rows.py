@@ -211,12 +211,24 @@ def fetchall(sql, params):
         return found.fetchall()
 
 
+class _Fields(tuple):
+    """A compiled statement's fields, the key of their preparers: by identity, as each is
+    made once per statement, where hashing a tuple of fields calls each Field's
+    ``__hash__`` (Python code, nineteen for a trail event)."""
+
+    def __hash__(self):
+        return id(self)
+
+    def __eq__(self, other):
+        return self is other
+
+
 @lru_cache(maxsize=16)
 def insert_statement(model, alias, returning=True):
     """The INSERT of one ``model`` row on connection ``alias``, compiled once: (sql, its
     fields, whether it returns the new ID). Every trail event, new user and new object
     takes it, and compiling the statement cost more than running it."""
-    fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+    fields = _Fields(f for f in model._meta.concrete_fields if not f.primary_key)
     query = InsertQuery(model)
     query.insert_values(fields, [model()])
     compiler = query.get_compiler(using=alias)
@@ -324,7 +336,7 @@ def insert(model, values, alias=DEFAULT_DB_ALIAS):
 def _update_statement(model, alias, attnames):
     quote = connections[alias].ops.quote_name
     by_attname = {field.attname: field for field in model._meta.concrete_fields}
-    fields = tuple(by_attname[attname] for attname in attnames)
+    fields = _Fields(by_attname[attname] for attname in attnames)
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
     sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"
     return sql, fields

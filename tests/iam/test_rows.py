@@ -87,6 +87,23 @@ def test_a_row_inserted_with_times_json_and_ids_reads_back_as_the_orm_wrote_it()
     assert EventResource.objects.get(event=event).event_time == when
 
 
+def test_inserting_and_updating_hash_no_field(monkeypatch):
+    # A statement's fields key their preparers by identity: each Field's __hash__ is
+    # Python code, and an event has nineteen of them.
+    from django.db.models import Field
+
+    pk = insert_account("111100000002")
+    rows.update(Account, pk, {"alias": "lab"})
+    hashed = []
+    original = Field.__hash__
+    monkeypatch.setattr(Field, "__hash__", lambda field: hashed.append(field) or original(field))
+    again = insert_account("111100000003")
+    rows.update(Account, again, {"alias": "lab-two"})
+    assert hashed == []
+    assert list(Account.objects.filter(pk__in=[pk, again]).order_by("pk").values_list("alias", flat=True)) == [
+        "lab", "lab-two"]
+
+
 def test_values_prepared_ahead_insert_as_the_plain_values_do():
     """trail/record.py prepares an event's first values before the transaction."""
     from datetime import datetime, timezone
