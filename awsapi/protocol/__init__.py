@@ -19,7 +19,8 @@ from . import json_protocol, restxml
 from . import query as query_protocol
 from .common import ProtocolError, service_model
 
-__all__ = ["ProtocolError", "parse_request", "serialize_response", "serialize_error", "service_model"]
+__all__ = ["ProtocolError", "parse_request", "route_request", "serialize_response", "serialize_error",
+           "service_model"]
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +38,18 @@ def _protocol(service):
     return service_model(service).protocol
 
 
-def parse_request(service, method, path, query, headers, body):
+def _lower(headers):
+    return {str(key).lower(): value for key, value in (headers or {}).items()}
+
+
+def parse_request(service, method, path, query, headers, body, routed=None):
     """The operation name and its parameters from one HTTP request.
 
     ``query`` maps decoded names to lists of decoded values; ``headers`` has
-    lowercase names; ``body`` is bytes. Raises ``AWSError`` for anything malformed."""
+    lowercase names; ``body`` is bytes; ``routed``, what ``route_request`` found for the
+    same request. Raises ``AWSError`` for anything malformed."""
     protocol = _protocol(service)
-    headers = {str(key).lower(): value for key, value in (headers or {}).items()}
+    headers = routed.headers if routed is not None else _lower(headers)
     body = body or b""
     if isinstance(body, str):
         body = body.encode("utf-8")
@@ -55,7 +61,7 @@ def parse_request(service, method, path, query, headers, body):
         if protocol == "json":
             return json_protocol.parse(service, method, headers, body)
         if protocol == "rest-xml":
-            return restxml.parse(service, method, path, query, headers, body)
+            return restxml.parse(service, method, path, query, headers, body, routed)
     except AWSError:
         raise
     except RecursionError:
@@ -72,8 +78,16 @@ def streams_request_body(service, method, path, query, headers):
     """Whether the request's body is a stream the operation reads itself (an S3 upload)."""
     if _protocol(service) != "rest-xml":
         return False
-    headers = {str(key).lower(): value for key, value in (headers or {}).items()}
-    return restxml.streams_body(service, method, path, query, headers)
+    return restxml.streams_body(service, method, path, query, _lower(headers))
+
+
+def route_request(service, method, path, query, headers):
+    """A rest-xml (S3) request's operation, found once: ``.streams_body`` answers
+    ``streams_request_body`` and ``parse_request(..., routed=)`` takes it. None for the
+    other protocols, whose operation is named in the request."""
+    if _protocol(service) != "rest-xml":
+        return None
+    return restxml.Routed(service, method, path, query, _lower(headers))
 
 
 def serialize_response(service, operation_name, result, request_id):

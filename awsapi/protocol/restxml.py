@@ -268,18 +268,34 @@ def _map_entries(shape, entries):
     return result
 
 
+class Routed:
+    """A request's operation and path labels, found once for the API door's two questions
+    (does the operation read its body as a stream? what are its parameters?), or the
+    error finding them raised, for ``parse`` to raise."""
+
+    __slots__ = ("operation", "labels", "error", "headers")
+
+    def __init__(self, service, method, path, query, headers):
+        self.operation = self.labels = self.error = None
+        self.headers = headers
+        try:
+            self.operation, self.labels = _route(service, method, path or "/", query or {}, headers)
+        except ProtocolError as error:
+            self.error = error
+
+    @property
+    def streams_body(self):
+        """Whether the operation takes its payload as a stream (PutObject's and
+        UploadPart's Body), which the door hands over unread."""
+        shape = self.operation.input_shape if self.operation is not None else None
+        payload = shape.serialization.get("payload") if shape is not None else None
+        return bool(payload and shape.members[payload].serialization.get("streaming"))
+
+
 def streams_body(service, method, path, query, headers):
-    """Whether the request's operation takes its payload as a stream (PutObject's and
-    UploadPart's Body), which the door hands over unread."""
     if method.upper() not in ("PUT", "POST"):
         return False  # no streaming input is read by another method: spare a GET the routing
-    try:
-        operation, _ = _route(service, method, path or "/", query or {}, headers)
-    except ProtocolError:
-        return False
-    shape = operation.input_shape
-    payload = shape.serialization.get("payload") if shape is not None else None
-    return bool(payload and shape.members[payload].serialization.get("streaming"))
+    return Routed(service, method, path, query, headers).streams_body
 
 
 @lru_cache(maxsize=512)  # one per operation
@@ -297,9 +313,13 @@ def _input_members(shape):
     return tuple(found)
 
 
-def parse(service, method, path, query, headers, body):
+def parse(service, method, path, query, headers, body, routed=None):
     query = query or {}
-    operation, labels = _route(service, method, path or "/", query, headers)
+    if routed is None:
+        routed = Routed(service, method, path, query, headers)
+    if routed.error is not None:
+        raise routed.error
+    operation, labels = routed.operation, routed.labels
     shape = operation.input_shape
     params = {}
     if shape is None:

@@ -4,10 +4,11 @@ come out of parse_request as the parameters that went in."""
 from datetime import datetime, timezone
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import pytest
 from botocore.awsrequest import create_request_object, prepare_request_dict
 from botocore.serialize import create_serializer
 
-from awsapi.protocol import parse_request, service_model
+from awsapi.protocol import ProtocolError, parse_request, route_request, service_model
 
 POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}'
 UTC = timezone.utc
@@ -25,7 +26,13 @@ def send(service, operation, params):
         body = body.encode("utf-8")
     headers = {key.lower(): value for key, value in prepared.headers.items()}
     query = parse_qs(url.query, keep_blank_values=True)
-    return parse_request(service, prepared.method, unquote(url.path), query, headers, body)
+    parsed = parse_request(service, prepared.method, unquote(url.path), query, headers, body)
+    # The API door routes an S3 request once, before it reads the body, and parses it
+    # from there: the same answer.
+    routed = route_request(service, prepared.method, unquote(url.path), query, headers)
+    assert (routed is not None) == (service == "s3")
+    assert parse_request(service, prepared.method, unquote(url.path), query, headers, body, routed) == parsed
+    return parsed
 
 
 def assert_round_trip(service, operation, params):
@@ -283,3 +290,21 @@ def test_copy_object_is_told_from_put_object_by_its_header():
 
 def test_trailing_slash_on_a_bucket_is_the_bucket():
     assert parse_request("s3", "GET", "/b/", {}, {}, b"") == ("ListObjects", {"Bucket": "b"})
+
+
+@pytest.mark.parametrize("method, path, query, streams", [
+    ("PUT", "/bucket/dir/key.txt", {}, True),  # PutObject
+    ("PUT", "/bucket/key", {"partNumber": ["1"], "uploadId": ["u"]}, True),  # UploadPart
+    ("PUT", "/bucket", {}, False),  # CreateBucket
+    ("GET", "/bucket/key", {}, False),  # GetObject
+])
+def test_a_routed_s3_request_says_whether_its_operation_streams_the_body(method, path, query, streams):
+    assert route_request("s3", method, path, query, {"Content-Length": "3"}).streams_body is streams
+
+
+def test_a_request_no_route_takes_is_refused_when_parsed():
+    routed = route_request("s3", "PATCH", "/bucket/key", {}, {})
+    assert routed.streams_body is False
+    with pytest.raises(ProtocolError) as refused:
+        parse_request("s3", "PATCH", "/bucket/key", {}, {}, b"", routed)
+    assert (refused.value.code, refused.value.status) == ("MethodNotAllowed", 405)
