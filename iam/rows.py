@@ -222,6 +222,9 @@ class _Fields(tuple):
     def __eq__(self, other):
         return self is other
 
+    def __ne__(self, other):
+        return self is not other
+
 
 @lru_cache(maxsize=16)
 def insert_statement(model, alias, returning=True):

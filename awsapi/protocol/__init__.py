@@ -74,17 +74,11 @@ def parse_request(service, method, path, query, headers, body, routed=None):
     raise ProtocolError("InvalidAction", f"Unsupported protocol {protocol}")
 
 
-def streams_request_body(service, method, path, query, headers):
-    """Whether the request's body is a stream the operation reads itself (an S3 upload)."""
-    if _protocol(service) != "rest-xml":
-        return False
-    return restxml.streams_body(service, method, path, query, _lower(headers))
-
-
 def route_request(service, method, path, query, headers):
-    """A rest-xml (S3) request's operation, found once: ``.streams_body`` answers
-    ``streams_request_body`` and ``parse_request(..., routed=)`` takes it. None for the
-    other protocols, whose operation is named in the request."""
+    """A rest-xml (S3) request's operation, found once: ``.streams_body`` says whether the
+    operation reads the body itself, as a stream (an upload), and ``parse_request(...,
+    routed=)`` takes it. None for the other protocols, whose operation is named in the
+    request."""
     if _protocol(service) != "rest-xml":
         return None
     return restxml.Routed(service, method, path, query, _lower(headers))

@@ -292,12 +292,6 @@ class Routed:
         return bool(payload and shape.members[payload].serialization.get("streaming"))
 
 
-def streams_body(service, method, path, query, headers):
-    if method.upper() not in ("PUT", "POST"):
-        return False  # no streaming input is read by another method: spare a GET the routing
-    return Routed(service, method, path, query, headers).streams_body
-
-
 @lru_cache(maxsize=512)  # one per operation
 def _input_members(shape):
     """(name, member, location, wire name, its lower case) of each input member that
