@@ -2,6 +2,8 @@
 and that a refused call leaves nothing behind."""
 
 import hashlib
+import os
+import stat
 
 import pytest
 
@@ -52,6 +54,23 @@ def test_put_get_overwrite_and_delete(alice, bucket, django_capture_on_commit_ca
     dispatch(alice, "s3:DeleteObject", {"Bucket": bucket, "Key": "notes.txt"})
     dispatch(alice, "s3:DeleteObject", {"Bucket": bucket, "Key": "notes.txt"})  # idempotent, as S3
     assert not Object.objects.exists()
+
+
+def test_an_objects_bytes_are_readable_by_the_server_alone(alice, bucket):
+    put(alice, "private.txt", b"the users' own")
+    assert stat.S_IMODE(os.stat(blob_path(Object.objects.get().blob)).st_mode) == 0o600
+
+
+def test_bytes_the_file_system_takes_in_part_are_all_written(alice, bucket, monkeypatch):
+    import s3.storage
+
+    real_write = os.write
+    monkeypatch.setattr(s3.storage.os, "write", lambda fd, data: real_write(fd, bytes(data[:3])))
+    body = bytes(range(256)) * 40
+    put(alice, "partial-writes.bin", body)
+    monkeypatch.undo()
+    got = dispatch(alice, "s3:GetObject", {"Bucket": bucket, "Key": "partial-writes.bin"})
+    assert got["Body"].read_all() == body
 
 
 def test_delete_bucket_refuses_while_objects_remain(alice, bucket):
