@@ -280,7 +280,7 @@ class Routed:
         self.headers = headers
         try:
             self.operation, self.labels = _route(service, method, path or "/", query or {}, headers)
-        except ProtocolError as error:
+        except Exception as error:  # noqa: BLE001 (raised by parse, inside parse_request's own handling)
             self.error = error
 
     @property

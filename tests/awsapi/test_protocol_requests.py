@@ -308,3 +308,17 @@ def test_a_request_no_route_takes_is_refused_when_parsed():
     with pytest.raises(ProtocolError) as refused:
         parse_request("s3", "PATCH", "/bucket/key", {}, {}, b"", routed)
     assert (refused.value.code, refused.value.status) == ("MethodNotAllowed", 405)
+
+
+def test_a_routing_failure_nobody_foresaw_is_still_the_clients_bad_request(monkeypatch, caplog):
+    from awsapi.protocol import restxml
+
+    def broken(*args):
+        raise ValueError("unforeseen")
+
+    monkeypatch.setattr(restxml, "_route", broken)
+    routed = route_request("s3", "GET", "/bucket/key", {}, {})
+    assert routed.streams_body is False
+    with pytest.raises(ProtocolError) as refused:
+        parse_request("s3", "GET", "/bucket/key", {}, {}, b"", routed)
+    assert (refused.value.code, refused.value.status) == ("InvalidRequest", 400)
