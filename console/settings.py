@@ -28,7 +28,12 @@ def envlist(name, default):
 
 
 VAR_DIR = Path(os.environ.get("IAMLAB_VAR_DIR") or BASE_DIR / "var").resolve()
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# The server's alone: the database in it holds password hashes, the event history and
+# small objects' bytes, in files the umask leaves readable by every local user of an
+# instructor's machine. A var dir made before this rule is closed too.
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+if VAR_DIR.stat().st_mode & 0o077:
+    VAR_DIR.chmod(0o700)
 
 
 def generated_secret(name, env_name, make):

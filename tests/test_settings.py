@@ -53,6 +53,16 @@ def test_fresh_var_dir_gets_its_own_keys_and_database(tmp_path):
         assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o600
 
 
+def test_the_var_dir_is_the_servers_alone(tmp_path):
+    settings_in_subprocess(tmp_path / "new", "")
+    earlier = tmp_path / "earlier"
+    earlier.mkdir(mode=0o755)
+    earlier.chmod(0o755)
+    settings_in_subprocess(earlier, "")
+    for made in (tmp_path / "new", earlier):
+        assert stat.S_IMODE(os.stat(made).st_mode) == 0o700
+
+
 def test_keys_from_the_environment_win_and_nothing_is_written(tmp_path):
     out = settings_in_subprocess(
         tmp_path, "print(settings.SECRET_KEY)", SECRET_KEY="from-env-key", IAMLAB_ENCRYPTION_KEY="k" * 43
