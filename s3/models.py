@@ -51,8 +51,9 @@ class Bucket(models.Model):
 
 
 class Object(models.Model):
-    """The current version of one key. Its bytes live in a file under the var dir
-    (``blob``), written completely and verified before this row points at it."""
+    """The current version of one key. Its bytes are in this row when small (``inline``),
+    else in a file under the var dir (``blob``), written completely and verified before
+    this row points at it (s3.storage)."""
 
     bucket = models.ForeignKey(Bucket, on_delete=models.CASCADE, related_name="stored_objects")
     key = KeyField()
@@ -70,7 +71,8 @@ class Object(models.Model):
     checksum_value = models.CharField(max_length=128, blank=True)
     checksum_type = models.CharField(max_length=16, blank=True)  # FULL_OBJECT or COMPOSITE
     parts_count = models.IntegerField(null=True)
-    blob = models.CharField(max_length=64)
+    blob = models.CharField(max_length=64)  # "" when the bytes are inline
+    inline = models.BinaryField(null=True)
     # The object ACL's grants as s3.acl stores them; None = its owner's FULL_CONTROL.
     acl = models.JSONField(null=True)
 
@@ -109,7 +111,8 @@ class Part(models.Model):
     etag = models.CharField(max_length=32)  # the part's MD5, hex; the object's ETag is built from them
     last_modified = models.DateTimeField()
     checksum_value = models.CharField(max_length=128, blank=True)
-    blob = models.CharField(max_length=64)
+    blob = models.CharField(max_length=64)  # as Object's
+    inline = models.BinaryField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["upload", "part_number"], name="s3_part_number")]

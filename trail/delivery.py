@@ -135,7 +135,7 @@ def put_object(bucket, key, body, metadata=None):
         store(
             bucket,
             key,
-            blob=received.install(),
+            **received.install(),
             size=received.size,
             etag=received.etag,
             owner_account_id=bucket.account.account_id,
@@ -149,7 +149,7 @@ def put_object(bucket, key, body, metadata=None):
 
 
 def staged(body):
-    """``body`` written to a temporary blob, its MD5 and checksum computed."""
+    """``body`` staged, its MD5 and checksum computed."""
     return bodies.receive({"body": body})
 
 

@@ -397,13 +397,13 @@ class Validation:
 def _read_object(bucket_name, key):
     """The object's bytes and metadata as S3 stores them, or None when it is gone."""
     from s3.models import Object
-    from s3.storage import blob_path
+    from s3.storage import body_of
 
     obj = Object.objects.filter(bucket__name=bucket_name, key=key).first()
     if obj is None:
         return None
     try:
-        return blob_path(obj.blob).read_bytes(), obj.metadata or {}
+        return body_of(obj).read_all(), obj.metadata or {}
     except FileNotFoundError:
         return None
 

@@ -1,7 +1,7 @@
-"""Receiving an object's bytes (PutObject, UploadPart): streamed to a temporary blob
-while its MD5 and checksum are computed, then checked against every digest the client
-sent (Content-MD5, x-amz-checksum-*, in a header or a trailer, x-amz-content-sha256)
-before anything is kept."""
+"""Receiving an object's bytes (PutObject, UploadPart): streamed in (to memory while they
+would fit in a row, else to a temporary blob) while its MD5 and checksum are computed,
+then checked against every digest the client sent (Content-MD5, x-amz-checksum-*, in a
+header or a trailer, x-amz-content-sha256) before anything is kept."""
 
 import base64
 import binascii
@@ -24,9 +24,9 @@ BODY_SECRETS = ("Body", "SSECustomerKey", "CopySourceSSECustomerKey")
 
 @dataclass
 class Received:
-    """A verified body in a temporary blob: :meth:`install` keeps it."""
+    """A verified body, staged: :meth:`install` keeps it."""
 
-    staged: storage.StagedBlob
+    staged: storage.StagedBody
     size: int
     md5_hex: str
     checksum_algorithm: str
@@ -35,6 +35,7 @@ class Received:
     bucket: object = None
 
     def install(self):
+        """The ``blob`` and ``inline`` fields of the row that keeps the bytes."""
         return self.staged.install()
 
     @property
@@ -89,15 +90,15 @@ def _content_md5(value):
 
 
 def receive(kwargs, *, default_checksum=DEFAULT_CHECKSUM):
-    """Stream ``kwargs["body"]`` to a temporary blob and check it: a :class:`Received`,
-    or an S3 error with nothing left behind."""
+    """Stream ``kwargs["body"]`` in and check it: a :class:`Received`, or an S3 error with
+    nothing left behind."""
     body = kwargs.get("body")
     if isinstance(body, Payload) and body.size is not None and body.size > MAX_PUT_SIZE:
         raise S3Error("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400)
     algorithm, in_trailer = _requested_algorithm(kwargs, body)
     expected_md5 = _content_md5(kwargs["content_md5"]) if kwargs.get("content_md5") else None
     digests = Digests(algorithm or default_checksum)
-    staged = storage.StagedBlob()
+    staged = storage.StagedBody()
     try:
         for piece in _pieces(body):
             staged.write(piece)
@@ -124,7 +125,7 @@ def receive(kwargs, *, default_checksum=DEFAULT_CHECKSUM):
 
 def stage(ctx, kwargs):
     """``prepare`` of PutObject and UploadPart: the body received and checked before the
-    transaction; the cleanup drops the temporary blob unless the operation kept it."""
+    transaction; the cleanup drops a temporary blob unless the operation kept it."""
     received = receive(kwargs)
     return {**kwargs, "body": received}, received.staged.discard
 

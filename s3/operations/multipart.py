@@ -114,7 +114,7 @@ def upload_part(ctx, bucket=None, key=None, upload_id=None, part_number=None, bo
         etag=body.etag,
         last_modified=clock.now(),
         checksum_value=body.checksum_value if upload.checksum_algorithm else "",
-        blob=body.install(),
+        **body.install(),
     )
     result = {"ETag": quoted(body.etag)}
     if upload.checksum_algorithm:
@@ -171,18 +171,18 @@ def _chosen_parts(upload, requested):
 
 
 class Joined:
-    """The parts joined into one temporary blob, with the object's ETag and checksum."""
+    """The parts joined into one staged body, with the object's ETag and checksum."""
 
     def __init__(self, upload, parts):
         self.upload, self.parts = upload, parts
-        self.staged = storage.StagedBlob()
+        self.staged = storage.StagedBody()
         algorithm = upload.checksum_algorithm or bodies.DEFAULT_CHECKSUM
         full = not upload.checksum_algorithm or upload.checksum_type == "FULL_OBJECT"
         whole = new_checksum(algorithm) if full else None
         self.size = 0
         try:
             for part in parts:
-                for piece in storage.BlobBody(part.blob):
+                for piece in storage.body_of(part):
                     self.staged.write(piece)
                     self.size += len(piece)
                     if whole is not None:
@@ -231,7 +231,7 @@ def complete_multipart_upload(ctx, bucket=None, key=None, upload_id=None, joined
     obj = store(
         found,
         key,
-        blob=joined.staged.install(),
+        **joined.staged.install(),
         size=joined.size,
         etag=joined.etag,
         owner_account_id=upload.owner_account_id,

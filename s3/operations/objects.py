@@ -116,9 +116,10 @@ def lookup(bucket, key):
     return object_at(bucket, key)
 
 
-def store(bucket, key, *, blob, size, etag, owner_account_id, checksum_algorithm, checksum_value,
+def store(bucket, key, *, blob, inline=None, size, etag, owner_account_id, checksum_algorithm, checksum_value,
           checksum_type="FULL_OBJECT", parts_count=None, content_type=None, system=None, metadata=None, acl=None):
-    """Point ``key`` at ``blob``, the previous blob removed once this commits."""
+    """Point ``key`` at its bytes (``blob``, or ``inline``: storage.StagedBody.install),
+    the previous blob removed once this commits."""
     previous = object_at(bucket, key, for_update=True)
     fields = dict(
         size=size,
@@ -133,6 +134,7 @@ def store(bucket, key, *, blob, size, etag, owner_account_id, checksum_algorithm
         checksum_type=checksum_type if checksum_algorithm else "",
         parts_count=parts_count,
         blob=blob,
+        inline=inline,
         acl=acl,
     )
     if previous is None:
@@ -181,7 +183,7 @@ def put_object(ctx, bucket=None, key=None, body=None, content_type=None, if_none
     obj = store(
         found,
         key,
-        blob=body.install(),
+        **body.install(),
         size=body.size,
         etag=body.etag,
         owner_account_id=owner,
@@ -343,7 +345,7 @@ def get_object(ctx, bucket=None, key=None, **kwargs):
     """GetObject: the bytes (or a range of them), streamed out of the blob."""
     obj, span, result = _read(ctx, bucket, key, kwargs)
     start, length = span or (0, None)
-    result["Body"] = storage.BlobBody(obj.blob, start, length)
+    result["Body"] = storage.body_of(obj, start, length)
     return result
 
 
@@ -483,7 +485,7 @@ def copy_object(ctx, bucket=None, key=None, copy_source=None, metadata_directive
     obj = store(
         target,
         key,
-        blob=storage.link(source.blob),
+        **storage.copy_of(source),
         size=source.size,
         etag=source.etag,
         owner_account_id=owner,
@@ -533,7 +535,8 @@ def _walk(bucket, prefix, delimiter, after, limit):
     batch = max(limit + 1, 100)
     common = None
     while True:
-        rows = Object.objects.filter(bucket=bucket)
+        # Without the bytes a small object's row holds: a listing never shows them.
+        rows = Object.objects.filter(bucket=bucket).defer("inline")
         rows = rows.filter(key__gte=cursor) if inclusive else rows.filter(key__gt=cursor)
         rows = list(rows.order_by("key")[:batch])
         for obj in rows:

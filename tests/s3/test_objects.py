@@ -10,7 +10,7 @@ import pytest
 from awsapi.dispatch import dispatch
 from awsapi.errors import AWSError
 from s3.models import MultipartUpload, Object, Part
-from s3.storage import blob_path
+from s3.storage import INLINE_MAX, blob_path
 from tests.iam.helpers import document
 
 pytestmark = pytest.mark.django_db
@@ -41,9 +41,21 @@ def prefixes(result):
     return [item["Prefix"] for item in result.get("CommonPrefixes") or []]
 
 
+@pytest.fixture
+def fresh_var(settings, var_dir, tmp_path):
+    """A var dir of the test's own, whose blob files are all the test's."""
+    settings.VAR_DIR = tmp_path
+    return settings
+
+
+def blobs_on_disk(settings):
+    return sorted(path.name for path in (settings.VAR_DIR / "s3" / "blobs").glob("*/*"))
+
+
 def test_put_get_overwrite_and_delete(alice, bucket, django_capture_on_commit_callbacks):
-    first = put(alice, "notes.txt", b"one")
-    assert first["ETag"] == '"%s"' % hashlib.md5(b"one").hexdigest()
+    large = os.urandom(INLINE_MAX + 1)
+    first = put(alice, "notes.txt", large)
+    assert first["ETag"] == '"%s"' % hashlib.md5(large).hexdigest()
     old_blob = Object.objects.get().blob
     with django_capture_on_commit_callbacks(execute=True):
         put(alice, "notes.txt", b"two", ContentType="text/plain", Metadata={"Author": "alice"})
@@ -56,8 +68,51 @@ def test_put_get_overwrite_and_delete(alice, bucket, django_capture_on_commit_ca
     assert not Object.objects.exists()
 
 
+def test_a_small_object_is_kept_in_its_row_and_a_larger_one_in_a_file(alice, bucket, fresh_var):
+    small, edge, larger = os.urandom(10), os.urandom(INLINE_MAX), os.urandom(INLINE_MAX + 1)
+    put(alice, "small", small)
+    put(alice, "edge", edge)
+    # Pieces as a stream brings them: the one that outgrows a row moves what came before
+    # it to the file.
+    put(alice, "larger", iter([larger[:100], larger[100:INLINE_MAX - 1], larger[INLINE_MAX - 1:]]))
+    stored = {obj.key: obj for obj in Object.objects.all()}
+    assert (stored["small"].blob, bytes(stored["small"].inline)) == ("", small)
+    assert (stored["edge"].blob, bytes(stored["edge"].inline)) == ("", edge)
+    assert stored["larger"].inline is None and blobs_on_disk(fresh_var) == [stored["larger"].blob]
+    for key, body in (("small", small), ("edge", edge), ("larger", larger)):
+        got = dispatch(alice, "s3:GetObject", {"Bucket": bucket, "Key": key})
+        assert (got["Body"].read_all(), got["ContentLength"], got["ETag"]) == (
+            body, len(body), '"%s"' % hashlib.md5(body).hexdigest())
+        ranged = dispatch(alice, "s3:GetObject", {"Bucket": bucket, "Key": key, "Range": "bytes=2-5"})
+        assert b"".join(ranged["Body"]) == body[2:6] and ranged["ContentRange"] == f"bytes 2-5/{len(body)}"
+        assert dispatch(alice, "s3:HeadObject", {"Bucket": bucket, "Key": key})["ContentLength"] == len(body)
+    empty = put(alice, "empty", b"")
+    assert empty["ETag"] == '"d41d8cd98f00b204e9800998ecf8427e"'
+    assert dispatch(alice, "s3:GetObject", {"Bucket": bucket, "Key": "empty"})["Body"].read_all() == b""
+
+
+def test_an_overwrite_moves_bytes_between_row_and_file(alice, bucket, fresh_var, django_capture_on_commit_callbacks):
+    larger = os.urandom(INLINE_MAX + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        put(alice, "k", b"small")
+        put(alice, "k", larger)
+    assert Object.objects.get().inline is None and len(blobs_on_disk(fresh_var)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        put(alice, "k", b"small again")
+    assert bytes(Object.objects.get().inline) == b"small again" and blobs_on_disk(fresh_var) == []
+    assert dispatch(alice, "s3:GetObject", {"Bucket": bucket, "Key": "k"})["Body"].read_all() == b"small again"
+
+
+def test_a_listing_reads_no_objects_bytes(alice, bucket, django_assert_num_queries):
+    put(alice, "a", b"inline bytes")
+    with django_assert_num_queries(4) as captured:  # every statement the call makes
+        listed = dispatch(alice, "s3:ListObjectsV2", {"Bucket": bucket})
+    assert keys(listed) == ["a"]
+    assert not [q["sql"] for q in captured.captured_queries if "inline" in q["sql"] and "SELECT" in q["sql"]]
+
+
 def test_an_objects_bytes_are_readable_by_the_server_alone(alice, bucket):
-    put(alice, "private.txt", b"the users' own")
+    put(alice, "private.txt", b"the users' own" * INLINE_MAX)
     assert stat.S_IMODE(os.stat(blob_path(Object.objects.get().blob)).st_mode) == 0o600
 
 
@@ -101,6 +156,16 @@ def test_list_objects_in_byte_order_with_prefixes_markers_and_pages(alice, bucke
     encoded = dispatch(alice, "s3:ListObjectsV2", {"Bucket": bucket, "Prefix": "é", "EncodingType": "url"})
     assert keys(encoded) == ["%C3%A9"]
     assert error_of(alice, "s3:ListObjectsV2", {"Bucket": bucket, "ContinuationToken": "%%%"}).code == "InvalidArgument"
+
+
+@pytest.mark.parametrize("size", [3, INLINE_MAX + 1], ids=["inline", "file"])
+def test_a_copy_keeps_its_bytes_when_the_source_goes(alice, bucket, size, django_capture_on_commit_callbacks):
+    body = os.urandom(size)
+    put(alice, "src", body)
+    dispatch(alice, "s3:CopyObject", {"Bucket": bucket, "Key": "dst", "CopySource": "class-files/src"})
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch(alice, "s3:DeleteObject", {"Bucket": bucket, "Key": "src"})
+    assert dispatch(alice, "s3:GetObject", {"Bucket": bucket, "Key": "dst"})["Body"].read_all() == body
 
 
 def test_copy_object_and_its_rules(alice, bucket):
@@ -170,10 +235,21 @@ def test_multipart_upload_end_to_end(alice, bucket):
                                              "Body": b"late"}).code == "NoSuchUpload"
 
 
+def test_a_small_upload_in_one_part_is_kept_in_its_row(alice, bucket, fresh_var):
+    upload_id = start(alice)
+    etag = part(alice, upload_id, 1, b"just this")
+    assert bytes(Part.objects.get().inline) == b"just this" and blobs_on_disk(fresh_var) == []
+    done = complete(alice, upload_id, [(1, etag)])
+    assert done["ETag"] == '"%s-1"' % hashlib.md5(hashlib.md5(b"just this").digest()).hexdigest()
+    assert bytes(Object.objects.get(key="big").inline) == b"just this" and blobs_on_disk(fresh_var) == []
+    assert dispatch(alice, "s3:GetObject", {"Bucket": bucket, "Key": "big"})["Body"].read_all() == b"just this"
+
+
 def test_multipart_refusals(alice, bucket, django_capture_on_commit_callbacks):
     upload_id = start(alice)
-    small = part(alice, upload_id, 1, b"tiny")
-    last = part(alice, upload_id, 2, b"end")
+    # Parts too small for an upload, yet too large for a row: kept in files.
+    small = part(alice, upload_id, 1, b"tiny" * INLINE_MAX)
+    last = part(alice, upload_id, 2, b"end" * INLINE_MAX)
     assert error_of(alice, "s3:CompleteMultipartUpload", {
         "Bucket": bucket, "Key": "big", "UploadId": upload_id,
         "MultipartUpload": {"Parts": [{"PartNumber": 1, "ETag": small}, {"PartNumber": 2, "ETag": last}]},
@@ -193,7 +269,7 @@ def test_multipart_refusals(alice, bucket, django_capture_on_commit_callbacks):
     blobs = list(Part.objects.values_list("blob", flat=True))
     with django_capture_on_commit_callbacks(execute=True):
         dispatch(alice, "s3:AbortMultipartUpload", {"Bucket": bucket, "Key": "big", "UploadId": upload_id})
-    assert not Part.objects.exists() and not any(blob_path(b).exists() for b in blobs)
+    assert all(blobs) and not Part.objects.exists() and not any(blob_path(b).exists() for b in blobs)
     assert error_of(alice, "s3:AbortMultipartUpload", {"Bucket": bucket, "Key": "big", "UploadId": "nope"}).code == "NoSuchUpload"
 
 
