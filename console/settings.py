@@ -7,6 +7,7 @@ keys), so pointing it at a fresh folder gives a fully isolated instance.
 import os
 import secrets
 import tempfile
+import warnings
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -27,13 +28,22 @@ def envlist(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def private_directory(path):
+    """Make ``path`` a directory only its owner can enter: the var dir's database holds
+    password hashes, the event history and small objects' bytes, in files the umask
+    leaves readable by every local user of an instructor's machine. A var dir made before
+    this rule is closed too; one the server may not change (another user's) is left as
+    its owner set it, with a warning."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        try:
+            path.chmod(0o700)
+        except PermissionError:
+            warnings.warn(f"{path} is open to other local users and could not be made private (chmod 700)")
+
+
 VAR_DIR = Path(os.environ.get("IAMLAB_VAR_DIR") or BASE_DIR / "var").resolve()
-# The server's alone: the database in it holds password hashes, the event history and
-# small objects' bytes, in files the umask leaves readable by every local user of an
-# instructor's machine. A var dir made before this rule is closed too.
-VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-if VAR_DIR.stat().st_mode & 0o077:
-    VAR_DIR.chmod(0o700)
+private_directory(VAR_DIR)
 
 
 def generated_secret(name, env_name, make):

@@ -63,6 +63,22 @@ def test_the_var_dir_is_the_servers_alone(tmp_path):
         assert stat.S_IMODE(os.stat(made).st_mode) == 0o700
 
 
+def test_a_var_dir_the_server_may_not_change_is_left_with_a_warning(tmp_path, monkeypatch):
+    from console.settings import private_directory
+
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+
+    def not_the_owner(path, mode):
+        raise PermissionError(1, "Operation not permitted", str(path))
+
+    monkeypatch.setattr(Path, "chmod", not_the_owner)
+    with pytest.warns(UserWarning, match="open to other local users"):
+        private_directory(shared)
+    assert stat.S_IMODE(os.stat(shared).st_mode) == 0o755
+
+
 def test_keys_from_the_environment_win_and_nothing_is_written(tmp_path):
     out = settings_in_subprocess(
         tmp_path, "print(settings.SECRET_KEY)", SECRET_KEY="from-env-key", IAMLAB_ENCRYPTION_KEY="k" * 43
