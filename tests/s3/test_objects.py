@@ -1,6 +1,7 @@
 """S3 objects and multipart uploads through the dispatcher: what S3 answers, in its words,
 and that a refused call leaves nothing behind."""
 
+import base64
 import hashlib
 import os
 import stat
@@ -101,6 +102,15 @@ def test_an_overwrite_moves_bytes_between_row_and_file(alice, bucket, fresh_var,
         put(alice, "k", b"small again")
     assert bytes(Object.objects.get().inline) == b"small again" and blobs_on_disk(fresh_var) == []
     assert dispatch(alice, "s3:GetObject", {"Bucket": bucket, "Key": "k"})["Body"].read_all() == b"small again"
+
+
+@pytest.mark.parametrize("size", [10, INLINE_MAX + 1], ids=["inline", "file"])
+def test_a_refused_upload_leaves_nothing_behind(alice, bucket, fresh_var, size):
+    wrong_md5 = base64.b64encode(hashlib.md5(b"something else").digest()).decode()
+    error = error_of(alice, "s3:PutObject", {"Bucket": bucket, "Key": "k", "Body": os.urandom(size),
+                                             "ContentMD5": wrong_md5})
+    assert error.code == "BadDigest" and not Object.objects.exists()
+    assert [p for p in (fresh_var.VAR_DIR / "s3").rglob("*") if p.is_file()] == []
 
 
 def test_a_listing_reads_no_objects_bytes(alice, bucket, django_assert_num_queries):
