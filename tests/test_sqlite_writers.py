@@ -12,6 +12,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 from console import clock
+from console.sqlite.checkpoint import checkpointer
 from iam.models import Account
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,42 +43,51 @@ def held_elsewhere():
         os.close(fd)
 
 
+def released():
+    """Whether the writers' lock is free, once this process's checkpointer has run the
+    checkpoints asked for so far: its second pass holds the lock a moment by design
+    (console/sqlite/checkpoint.py), and a busy machine stretches that moment into the
+    next test."""
+    assert checkpointer(connection.settings_dict["NAME"]).wait()
+    return not held_elsewhere()
+
+
 def test_a_write_transaction_holds_the_lock_until_it_commits():
-    assert not held_elsewhere()
+    assert released()
     with transaction.atomic():
         account("111122223333")
         assert held_elsewhere()
-    assert not held_elsewhere()
+    assert released()
 
 
 def test_a_failed_transaction_releases_the_lock():
     with pytest.raises(ZeroDivisionError), transaction.atomic():
         account("111122223333")
         1 / 0  # noqa: B018
-    assert not held_elsewhere()
+    assert released()
     assert not Account.objects.exists()
 
 
 def test_the_lock_is_taken_at_the_transactions_first_statement():
     with transaction.atomic():
-        assert not held_elsewhere()
+        assert released()
         assert not Account.objects.exists()
         assert held_elsewhere()
         with transaction.atomic():  # a savepoint: the same transaction
             account("111122223333")
             assert held_elsewhere()
         assert held_elsewhere()
-    assert not held_elsewhere()
+    assert released()
     assert Account.objects.count() == 1
 
 
 def test_a_transaction_without_a_statement_never_takes_the_lock():
     with transaction.atomic():
-        assert not held_elsewhere()
-    assert not held_elsewhere()
+        assert released()
+    assert released()
     with pytest.raises(ZeroDivisionError), transaction.atomic():
         1 / 0  # noqa: B018
-    assert not held_elsewhere()
+    assert released()
     account("111122223333")  # and the next one works
     assert Account.objects.count() == 1
 
@@ -109,12 +119,12 @@ def test_closing_the_connection_releases_the_lock():
     transaction.set_autocommit(False)
     try:
         connection._start_transaction_under_autocommit()
-        assert not held_elsewhere()
+        assert released()
         connection.cursor().execute("SELECT 1")
         assert held_elsewhere()
     finally:
         connection.close()
-    assert not held_elsewhere()
+    assert released()
 
 
 def test_concurrent_writers_wait_for_each_other_and_all_commit():
