@@ -38,8 +38,8 @@ _NEW_FILE_MODE = 0o600
 
 
 class StagedBlob:
-    """A new blob being written. Use as a context manager: leaving it with an error, or
-    without :meth:`install`, deletes what was written."""
+    """A new blob being written (a :class:`StagedBody` that outgrew a row): :meth:`discard`
+    deletes what was written unless :meth:`install` kept it."""
 
     def __init__(self):
         self.name = uuid.uuid4().hex
@@ -49,10 +49,6 @@ class StagedBlob:
         # per upload, 15 us of a 1 KiB PutObject's CPU here.
         self._fd = _in_directory(os.open, self._tmp, _NEW_FILE, _NEW_FILE_MODE)
         self.installed = False
-
-    @property
-    def tmp_path(self):
-        return Path(self._tmp)
 
     def write(self, data):
         data = memoryview(data)
@@ -75,12 +71,6 @@ class StagedBlob:
         self._close()
         if not self.installed:
             _unlink(self._tmp)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.discard()
 
 
 # An object (or part) of up to this many bytes is kept in its row, not in a file of its
