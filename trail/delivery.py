@@ -35,6 +35,7 @@ from s3.operations import bodies
 from s3.operations.objects import store
 from trail import digests
 from trail.models import DeliveryClaim, Event, Trail, TrailLogFile
+from trail.stored import StoredEvent
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +260,7 @@ def _target_bucket(trail):
 def _log_batch(trail, now, settle):
     """The trail's next batch of settled events as log files, staged (no files and no
     cursor when there are no new events)."""
-    events = list(
+    events = StoredEvent.select(
         Event.objects.filter(
             recipient_account_id=trail.account.account_id, pk__gt=trail.cursor, event_time__lte=now - settle
         ).order_by("pk")[:BATCH]
