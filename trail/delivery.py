@@ -10,8 +10,9 @@ event reaches a bucket exactly once. CloudTrail writes as the service principal
 else the trail's LatestDeliveryError says AccessDenied and the events wait.
 
 ``deliver()`` runs from ``manage.py delivertrails`` and, in a served process, from a
-daemon thread every IAMLAB_TRAIL_DELIVERY_SECONDS; a lease row (DeliveryClaim) makes
-sure only one of the server's worker processes delivers at a time."""
+daemon thread every IAMLAB_TRAIL_DELIVERY_SECONDS (and the event store is sealed every
+IAMLAB_EVENT_SEAL_SECONDS in between); a lease row (DeliveryClaim) makes sure only one
+of the server's worker processes delivers or seals at a time."""
 
 import gzip
 import hashlib
@@ -343,10 +344,16 @@ def deliver(now=None, settle=SETTLE):
     written = 0
     for pk in Trail.objects.filter(is_logging=True).order_by("pk").values_list("pk", flat=True):
         written += deliver_trail(pk, now, settle)
+    seal(now, settle)
+    return written
+
+
+def seal(now=None, settle=SETTLE):
+    """Seal the event store's settled events (trail.digests.seal_events)."""
+    now = now or clock.now()
     settled = Event.objects.filter(event_time__lte=now - settle).order_by("-pk").values_list("pk", flat=True).first()
     if settled:
         digests.seal_events(upto=settled)
-    return written
 
 
 # --- the periodic run in a served process ------------------------------------------------
@@ -368,23 +375,47 @@ def release(holder):
     DeliveryClaim.objects.filter(name=CLAIM, holder=holder).update(expires=None)
 
 
-def run_once(holder):
-    """A delivery run if this process holds the lease; False when another has it."""
+def run_once(holder, trails=True):
+    """A delivery run (``trails``) or a seal run if this process holds the lease; False
+    when another has it."""
     now = clock.now()
     if not claim(holder, now):
         return False
     try:
-        deliver(now)
+        (deliver if trails else seal)(now)
     finally:
         release(holder)
     return True
 
 
-def interval():
+def _seconds(name, default):
     try:
-        return max(1.0, float(os.environ.get("IAMLAB_TRAIL_DELIVERY_SECONDS", "300")))
+        return max(1.0, float(os.environ.get(name, default)))
     except ValueError:
-        return 300.0
+        return float(default)
+
+
+def interval():
+    return _seconds("IAMLAB_TRAIL_DELIVERY_SECONDS", "300")
+
+
+def seal_interval():
+    # Sealed every 30 s, not with each delivery: a row is open to an undetected change
+    # until it is sealed, and a run after 300 busy seconds sealed ~190,000 events at
+    # once, seconds of one core's CPU taken from whatever requests were being served
+    # then (a benchmark's PutObject row lost a third of its throughput to it).
+    return _seconds("IAMLAB_EVENT_SEAL_SECONDS", "30")
+
+
+def schedule(deliver_every, seal_every):
+    """The background thread's runs: (seconds to wait, whether the run delivers trails
+    too) forever, a run every ``min(deliver_every, seal_every)`` seconds, a delivery
+    whenever another ``deliver_every`` seconds have passed."""
+    tick = min(deliver_every, seal_every)
+    ticks = 0
+    while True:
+        ticks += 1
+        yield tick, (ticks * tick) // deliver_every > ((ticks - 1) * tick) // deliver_every
 
 
 _started = threading.Lock()
@@ -392,8 +423,8 @@ _thread = None
 
 
 def start_background():
-    """Start the daemon thread that delivers every ``interval()`` seconds (once per
-    process)."""
+    """Start the daemon thread that delivers every ``interval()`` seconds and seals every
+    ``seal_interval()`` seconds (once per process)."""
     global _thread
     with _started:
         if _thread is not None:
@@ -404,9 +435,11 @@ def start_background():
         def loop():
             from django.db import connection
 
-            while not stop.wait(interval()):
+            for wait, trails in schedule(interval(), seal_interval()):
+                if stop.wait(wait):
+                    return
                 try:
-                    run_once(holder)
+                    run_once(holder, trails)
                 except Exception:  # a bad run must not end the thread; the next one retries
                     log.exception("trail delivery run failed")
                 finally:

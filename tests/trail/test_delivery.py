@@ -6,6 +6,7 @@ store's seals."""
 import gzip
 import json
 import re
+import time
 
 import pytest
 from django.core.management import call_command
@@ -264,6 +265,52 @@ def test_one_delivery_runner_at_a_time(db, frozen_clock):
     assert delivery.claim("worker-3", now + delivery.LEASE)
     assert delivery.run_once("worker-3") is True
     assert delivery.run_once("worker-2") is True  # released by worker-3's run
+
+
+def test_a_seal_run_between_deliveries_seals_and_delivers_nothing(ctx, trail, frozen_clock):
+    dispatch(ctx, "iam:CreateUser", {"UserName": "carol"})
+    frozen_clock.advance(minutes=1)
+    assert delivery.run_once("worker-1", trails=False) is True
+    assert keys() == [] and keys("CloudTrail-Digest/") == []
+    sealed = {pk for seal in EventSeal.objects.all() for pk, _, _ in seal.entries}
+    assert Event.objects.get(event_name="CreateUser").pk in sealed
+    assert digests.check_event_store()["problems"] == []
+    assert deliver_after(frozen_clock) == 1  # the delivery after it still has the events
+
+
+def test_the_background_thread_seals_every_30_s_and_delivers_every_300_s(monkeypatch):
+    monkeypatch.delenv("IAMLAB_TRAIL_DELIVERY_SECONDS", raising=False)
+    monkeypatch.delenv("IAMLAB_EVENT_SEAL_SECONDS", raising=False)
+    runs = delivery.schedule(delivery.interval(), delivery.seal_interval())
+    first = [next(runs) for _ in range(20)]
+    assert {wait for wait, _ in first} == {30.0}
+    assert [i for i, (_, trails) in enumerate(first, 1) if trails] == [10, 20]
+    # Sealing less often than delivering: every run delivers, and seals after it.
+    runs = delivery.schedule(60.0, 90.0)
+    assert [next(runs) for _ in range(3)] == [(60.0, True)] * 3
+    runs = delivery.schedule(45.0, 20.0)
+    assert [trails for _, trails in (next(runs) for _ in range(7))] == [False, False, True, False, True, False, True]
+
+
+def test_a_served_process_seals_in_the_background(transactional_db, ctx, frozen_clock, monkeypatch):
+    monkeypatch.setenv("IAMLAB_EVENT_SEAL_SECONDS", "1")
+    monkeypatch.setenv("IAMLAB_TRAIL_DELIVERY_SECONDS", "3600")
+    monkeypatch.setattr(delivery, "_thread", None)
+    dispatch(ctx, "iam:CreateUser", {"UserName": "carol"})
+    frozen_clock.advance(minutes=1)
+    thread = delivery.start_background()
+    try:
+        for _ in range(100):
+            if EventSeal.objects.exists():
+                break
+            time.sleep(0.1)
+    finally:
+        thread.stop.set()
+        thread.join(5)
+    assert not thread.is_alive()
+    sealed = {pk for seal in EventSeal.objects.all() for pk, _, _ in seal.entries}
+    assert Event.objects.get(event_name="CreateUser").pk in sealed
+    assert keys() == []  # no trail, and no delivery run yet
 
 
 def test_the_command_delivers(ctx, trail, frozen_clock):
