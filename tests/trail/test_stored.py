@@ -60,6 +60,7 @@ def test_every_kind_of_event_reads_as_the_orm_reads_it(client, alice_account, bo
     assert [event_hash(e) for e in stored] == [event_hash(e) for e in instances]
     assert [e.event_time for e in stored] == [e.event_time for e in instances]
     assert all(e.event_time.utcoffset().total_seconds() == 0 for e in stored)
+    assert stored[-1].as_record()["eventTime"] == "2026-11-29T12:00:07Z"  # whole seconds, as CloudTrail's
 
 
 def test_a_slice_reads_its_events_only(alice_account, frozen_clock):
