@@ -55,7 +55,9 @@ class Object(models.Model):
     else in a file under the var dir (``blob``), written completely and verified before
     this row points at it (s3.storage)."""
 
-    bucket = models.ForeignKey(Bucket, on_delete=models.CASCADE, related_name="stored_objects")
+    # No index of its own: the unique (bucket, key) index leads with it, and every index
+    # is one more page that each PutObject writes to the WAL.
+    bucket = models.ForeignKey(Bucket, on_delete=models.CASCADE, related_name="stored_objects", db_index=False)
     key = KeyField()
     size = models.BigIntegerField()
     etag = models.CharField(max_length=64)  # without the quotes S3 puts around it
