@@ -8,6 +8,7 @@ to measure as the server runs (events written behind the answer, by a thread who
 counts too).
 
     .venv/bin/python bench/profile_request.py [--action sts] [--n 5000] [--profile] [--sort tottime]
+        [--breakdown] [--frames]
 """
 
 import argparse
@@ -144,6 +145,42 @@ def iam_user_key(var):
     return key
 
 
+def count_wal_frames():
+    """Count the WAL frames (pages) each write transaction appends, by thread; returns
+    the counts: {thread: [transactions, frames]}. Read off the WAL index's header
+    (mxFrame, in the -shm file): every page a write changes is one more frame, written,
+    checksummed, read back after other connections' commits, and copied by a checkpoint."""
+    import struct
+    import threading
+    from collections import defaultdict
+
+    from console.sqlite import base
+
+    counts = defaultdict(lambda: [0, 0])
+    begin, commit = base.DatabaseWrapper._begin, base.DatabaseWrapper._commit
+
+    def last_frame(connection):
+        with open(connection.settings_dict["NAME"] + "-shm", "rb") as shm:
+            return struct.unpack("=I", shm.read(20)[16:])[0]  # WalIndexHdr.mxFrame
+
+    def counted_begin(self):
+        begin(self)
+        self._first_frame = last_frame(self)
+
+    def counted_commit(self):
+        wrote = self._holding
+        commit(self)
+        if wrote:
+            frames = last_frame(self) - self._first_frame
+            if frames >= 0:  # else a checkpoint started the WAL over meanwhile
+                count = counts[threading.current_thread().name]
+                count[0] += 1
+                count[1] += frames
+
+    base.DatabaseWrapper._begin, base.DatabaseWrapper._commit = counted_begin, counted_commit
+    return counts
+
+
 FRESH_REQUESTS = 0  # set from --n: how many distinct requests a {n} body needs
 
 PARTS = [
@@ -214,6 +251,8 @@ def main():
                         help="sign as IAM user 'reader' (IAMReadOnlyAccess, in a group) instead of the root user")
     parser.add_argument("--pool", type=int, default=0,
                         help="run each request on a thread of a pool of this size, as the server's threads do")
+    parser.add_argument("--frames", action="store_true",
+                        help="WAL frames (pages written) per write transaction and per request, by thread")
     parser.add_argument("--gc", choices=("on", "off", "freeze"), default="on",
                         help="Python's cyclic GC as is, disabled, or with the loaded objects frozen")
     options = parser.parse_args()
@@ -270,6 +309,17 @@ def main():
         gc.freeze()
     if options.breakdown:
         breakdown(once, options.n)
+        return
+    if options.frames:
+        from trail.record import flush
+
+        counts = count_wal_frames()
+        for _ in range(options.n):
+            once()
+        flush()
+        for thread, (transactions, frames) in sorted(counts.items()):
+            print(f"{thread}: {transactions} write transactions, {frames / max(transactions, 1):.1f} frames each,"
+                  f" {frames / options.n:.1f} a request")
         return
     if options.profile:
         import cProfile

@@ -646,7 +646,7 @@ def build_table(rows, through, boto, policy, lookup_rows, mem):
         out.append((f"{r['name']}{unit}", fmt(r.get("iamlab")), fmt(r.get("moto")) if r.get("moto") is not None
                     else "n/a", ratio(r.get("iamlab"), r.get("moto"), r.get("higher_is_better", False))))
     if not lookup_rows:
-        out.append(("LookupEvents at 1M events; console pages", "n/a (bench/lookup_events.py absent)", "n/a", ""))
+        out.append(("LookupEvents at 1M events; console pages", "not run", "n/a", ""))
     for phase, index in (("upload", 1), ("download", 2)):
         i, m = mem.get("iamlab"), mem.get("moto")
         value = lambda r: r if isinstance(r, str) else f"{r[index] / 2**20:.0f} (idle {r[0] / 2**20:.0f})"  # noqa
