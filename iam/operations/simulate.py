@@ -296,6 +296,7 @@ def _simulate(ctx, identity, boundary, resource_policy, principal, *, action_nam
                 identity_policies=pairs(identity),
                 resource_policy=pairs(resource_policy) if resource_policy else None,
                 boundary_policies=pairs(boundary) if boundary is not None else None,
+                every_match=True,
             )
             detail = {
                 "EvalDecision": decision.decision,

@@ -20,6 +20,7 @@ allow or deny access":
 from dataclasses import dataclass, field
 
 from .document import ACCOUNT, DIRECT, ENTITY
+from .messages import settles_message
 
 ALLOWED = "allowed"
 EXPLICIT_DENY = "explicitDeny"
@@ -93,8 +94,30 @@ def _record(label, statement):
     return {"label": label, "sid": statement.sid, "statement_index": statement.index, "effect": statement.effect}
 
 
+class _Denies(list):
+    """The Deny matches, in the order the policies are scanned, as (policy type, match).
+    ``settled``: the decision is an explicit deny and its AccessDenied message can no
+    longer change (messages.py names the first deny's policy type, and for identity and
+    boundary denies the first such policy with an ARN), so the scan may stop: AWS's
+    evaluation logic ends at an explicit deny. Never settled with ``every_match`` (the
+    policy simulator lists every matching statement)."""
+
+    # Class attributes, not __init__: a list subclass without one is made at C speed,
+    # and every decision makes one.
+    every_match = False
+    settled = False
+
+    def add(self, policy_type, match):
+        self.append((policy_type, match))
+        # Every earlier deny left the message open, so this one is the first that can
+        # settle it: the one messages.py would pick.
+        self.settled = not self.every_match and settles_message(self[0][0], match)
+        return self.settled
+
+
 def _scan(policies, request, policy_type, denies):
-    """Allow matches of ``policies``; Deny matches are appended to ``denies``."""
+    """Allow matches of ``policies``; Deny matches are added to ``denies``, and the scan
+    ends when they settle the decision."""
     allows = []
     action = request.action_key
     context = request.lowered_context
@@ -107,14 +130,15 @@ def _scan(policies, request, policy_type, denies):
             if statement.applies(request, context):
                 if statement.allow:
                     allows.append(_record(label, statement))
-                else:
-                    denies.append((policy_type, _record(label, statement)))
+                elif denies.add(policy_type, _record(label, statement)):
+                    return allows
     return allows
 
 
 def _scan_resource(policies, request, denies):
     """Allow matches of resource-based policies with the strength of their principal
-    match; Deny matches are appended to ``denies``."""
+    match; Deny matches are added to ``denies``, and the scan ends when they settle the
+    decision."""
     allows = []
     action = request.action_key
     context = request.lowered_context
@@ -127,8 +151,8 @@ def _scan_resource(policies, request, denies):
             if strength and statement.applies(request, context):
                 if statement.allow:
                     allows.append((strength, _record(label, statement)))
-                else:
-                    denies.append(("resource", _record(label, statement)))
+                elif denies.add("resource", _record(label, statement)):
+                    return allows
     return allows
 
 
@@ -140,16 +164,21 @@ def evaluate(
     boundary_policies=None,
     session_policies=None,
     is_root=False,
+    every_match=False,
 ):
     """Decide a request as AWS does. Each policy argument is a sequence of
     ``(label, Policy)``; ``boundary_policies=None`` means no boundary is set (an empty
-    sequence is a boundary that allows nothing), and likewise for ``session_policies``."""
-    denies = []
-    identity_allows = _scan(identity_policies, request, "identity", denies)
+    sequence is a boundary that allows nothing), and likewise for ``session_policies``.
+    An explicit deny ends the evaluation once its message is settled, so ``matched``
+    then holds the denies found until then; ``every_match`` evaluates every statement."""
+    denies = _Denies()
+    if every_match:
+        denies.every_match = True
     resource_policies = resource_policy or ()
-    resource_allows = _scan_resource(resource_policies, request, denies)
-    boundary_allows = _scan(boundary_policies or (), request, "boundary", denies)
-    session_allows = _scan(session_policies or (), request, "session", denies)
+    identity_allows = _scan(identity_policies, request, "identity", denies)
+    resource_allows = [] if denies.settled else _scan_resource(resource_policies, request, denies)
+    boundary_allows = [] if denies.settled else _scan(boundary_policies or (), request, "boundary", denies)
+    session_allows = [] if denies.settled else _scan(session_policies or (), request, "session", denies)
     if denies:
         return Decision(EXPLICIT_DENY, [match for _, match in denies], denies[0][0])
     if is_root:

@@ -31,11 +31,27 @@ def denial_message(principal_arn, action, resource, decision):
     return f"{head} because no {_IMPLICIT[decision.denied_by]} allows the {action} action"
 
 
+def names_policy(denied_by, match):
+    """Whether an explicit deny by ``denied_by`` names the policy of this deny ``match``
+    in its message: the first such match is the one named."""
+    label = match["label"] or {}
+    return label.get("type", denied_by) == denied_by and bool(label.get("arn"))
+
+
+def settles_message(denied_by, match):
+    """Whether the message of an explicit deny by ``denied_by`` is settled once this deny
+    ``match`` is found: types that name no policy are settled by their first deny."""
+    return denied_by not in ARN_NAMED or names_policy(denied_by, match)
+
+
+# The policy types whose explicit deny names a policy's ARN.
+ARN_NAMED = ("identity", "boundary")
+
+
 def _deciding_arn(decision):
-    if decision.denied_by not in ("identity", "boundary"):
+    if decision.denied_by not in ARN_NAMED:
         return None
     for match in decision.matched:
-        label = match["label"] or {}
-        if label.get("type", decision.denied_by) == decision.denied_by and label.get("arn"):
-            return label["arn"]
+        if names_policy(decision.denied_by, match):
+            return match["label"]["arn"]
     return None

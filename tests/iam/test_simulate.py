@@ -121,6 +121,18 @@ def test_deny_statement_is_explicit_deny_and_names_it(alice, carol):
     assert [m["SourcePolicyId"] for m in denied] == ["no-delete"]
 
 
+def test_every_deny_statement_is_listed_though_the_first_decides(alice, carol):
+    # Authorization stops at the first managed policy's deny (iam/policy/evaluate.py);
+    # the simulator lists every statement that matched.
+    for name in ("NoDeleteA", "NoDeleteB"):
+        arn = dispatch(alice, "iam:CreatePolicy", {"PolicyName": name, "PolicyDocument": DENY_DELETE})["Policy"]["Arn"]
+        dispatch(alice, "iam:AttachUserPolicy", {"UserName": "carol", "PolicyArn": arn})
+    result = ok(alice, "SimulatePrincipalPolicy", {"PolicySourceArn": carol, "ActionNames": ["s3:DeleteBucket"]})
+    [evaluation] = result["EvaluationResults"]
+    assert evaluation["EvalDecision"] == "explicitDeny"
+    assert sorted(m["SourcePolicyId"] for m in evaluation["MatchedStatements"]) == ["NoDeleteA", "NoDeleteB"]
+
+
 def test_user_simulation_includes_group_and_managed_policies(alice, carol):
     dispatch(alice, "iam:CreateGroup", {"GroupName": "admins"})
     dispatch(alice, "iam:AddUserToGroup", {"GroupName": "admins", "UserName": "carol"})

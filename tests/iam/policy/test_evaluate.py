@@ -453,6 +453,90 @@ def test_trust_federated_principal():
     assert decide(request, [], resource_policy=rp).allowed
 
 
+# --- an explicit deny ends the evaluation once its message is settled -------------------
+
+
+def managed(kind, name, *statements):
+    label = {"type": kind, "name": name, "arn": f"arn:aws:iam::{ACCOUNT}:policy/{name}"}
+    return label, policy(*statements)
+
+
+def inline(kind, name, *statements):
+    return {"type": kind, "name": name}, policy(*statements)
+
+
+def both_ways(request, **policies):
+    """The decision as authorization makes it, and with every statement evaluated."""
+    return evaluate(request, **policies), evaluate(request, every_match=True, **policies)
+
+
+def test_the_first_deny_of_a_managed_policy_ends_the_evaluation():
+    deny = stmt("Deny", Sid="No")
+    identity = [managed("identity", "First", deny), managed("identity", "Second", deny),
+                inline("identity", "Third", deny)]
+    boundary = [managed("boundary", "Edge", deny)]
+    bucket = bucket_policy(stmt("Deny", resource=f"{BUCKET}/*", Principal="*"))
+    quick, full = both_ways(bob(), identity_policies=identity, resource_policy=bucket, boundary_policies=boundary)
+    assert [m["label"]["name"] for m in quick.matched] == ["First"]
+    assert [m["label"]["name"] for m in full.matched] == ["First", "Second", "Third", "P0", "Edge"]
+    assert message(quick) == message(full) == (
+        f"{HEAD} with an explicit deny in an identity-based policy: arn:aws:iam::{ACCOUNT}:policy/First"
+    )
+
+
+def test_an_inline_deny_first_goes_on_to_the_managed_policy_the_message_names():
+    deny = stmt("Deny")
+    identity = [inline("identity", "Inline", deny), managed("identity", "Named", deny), managed("identity", "Later", deny)]
+    quick, full = both_ways(bob(), identity_policies=identity)
+    assert [m["label"]["name"] for m in quick.matched] == ["Inline", "Named"]
+    assert message(quick) == message(full) == (
+        f"{HEAD} with an explicit deny in an identity-based policy: arn:aws:iam::{ACCOUNT}:policy/Named"
+    )
+
+
+def test_inline_denies_only_are_all_evaluated_and_a_later_type_names_no_policy():
+    deny = stmt("Deny")
+    quick, full = both_ways(bob(), identity_policies=[inline("identity", "Inline", deny)],
+                            boundary_policies=[managed("boundary", "Edge", deny)])
+    assert quick.matched == full.matched and len(quick.matched) == 2
+    assert quick.denied_by == "identity"
+    assert message(quick) == f"{HEAD} with an explicit deny in an identity-based policy"
+
+
+def test_a_resource_policy_deny_ends_the_evaluation_at_once():
+    quick, full = both_ways(
+        bob(),
+        resource_policy=bucket_policy(stmt("Deny", resource=f"{BUCKET}/*", Principal="*", Sid="A"),
+                                      stmt("Deny", resource=f"{BUCKET}/*", Principal="*", Sid="B")),
+        boundary_policies=[managed("boundary", "Edge", stmt("Deny"))],
+        session_policies=labelled("session", policy(stmt("Deny"))),
+    )
+    assert [m["sid"] for m in quick.matched] == ["A"]
+    assert [m["label"]["type"] for m in full.matched] == ["resource", "resource", "boundary", "session"]
+    assert message(quick) == message(full) == f"{HEAD} with an explicit deny in a resource-based policy"
+
+
+def test_a_boundary_deny_names_the_boundary_and_skips_the_session_policies():
+    quick, full = both_ways(
+        bob(),
+        identity_policies=[managed("identity", "Allow", stmt())],
+        boundary_policies=[managed("boundary", "Edge", stmt("Deny"))],
+        session_policies=labelled("session", policy(stmt("Deny"))),
+    )
+    assert [m["label"]["type"] for m in quick.matched] == ["boundary"]
+    assert [m["label"]["type"] for m in full.matched] == ["boundary", "session"]
+    assert message(quick) == message(full) == (
+        f"{HEAD} with an explicit deny in a permissions boundary: arn:aws:iam::{ACCOUNT}:policy/Edge"
+    )
+
+
+def test_a_session_policy_deny_is_the_last_scan():
+    quick, full = both_ways(bob(), identity_policies=[managed("identity", "Allow", stmt())],
+                            session_policies=labelled("session", policy(stmt("Deny")), policy(stmt("Deny"))))
+    assert len(quick.matched) == 1 and len(full.matched) == 2
+    assert message(quick) == message(full) == f"{HEAD} with an explicit deny in a session policy"
+
+
 # --- denial messages -----------------------------------------------------------------
 
 
