@@ -486,7 +486,8 @@ def test_the_first_deny_of_a_managed_policy_ends_the_evaluation():
 
 def test_an_inline_deny_first_goes_on_to_the_managed_policy_the_message_names():
     deny = stmt("Deny")
-    identity = [inline("identity", "Inline", deny), managed("identity", "Named", deny), managed("identity", "Later", deny)]
+    identity = [inline("identity", "Inline", deny), managed("identity", "Named", deny),
+                managed("identity", "Later", deny)]
     quick, full = both_ways(bob(), identity_policies=identity)
     assert [m["label"]["name"] for m in quick.matched] == ["Inline", "Named"]
     assert message(quick) == message(full) == (
