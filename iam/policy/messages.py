@@ -7,6 +7,9 @@ _EXPLICIT = {
     "boundary": "a permissions boundary",
     "session": "a session policy",
 }
+# The policy types whose explicit deny names a policy's ARN.
+ARN_NAMED = ("identity", "boundary")
+
 _IMPLICIT = {
     "identity": "identity-based policy",
     "resource": "resource-based policy",
@@ -42,10 +45,6 @@ def settles_message(denied_by, match):
     """Whether the message of an explicit deny by ``denied_by`` is settled once this deny
     ``match`` is found: types that name no policy are settled by their first deny."""
     return denied_by not in ARN_NAMED or names_policy(denied_by, match)
-
-
-# The policy types whose explicit deny names a policy's ARN.
-ARN_NAMED = ("identity", "boundary")
 
 
 def _deciding_arn(decision):
