@@ -1,8 +1,8 @@
 """CPU per event of sealing the event store and of checking its seals.
 
-A served process seals, every 30 s, the events written since its last run
-(trail/digests.py ``seal_events``, from trail/delivery.py's thread): their CPU is taken
-from the requests being served then, a share of every event's cost.
+A served process seals, every 5 s (IAMLAB_EVENT_SEAL_SECONDS), the events written
+since its last run (trail/digests.py ``seal_events``, from trail/delivery.py's thread):
+their CPU is taken from the requests being served then, a share of every event's cost.
 
 On a scratch SQLite instance (WAL, as `make run`): --events events (bench/lookup_events'
 rows), then one ``seal_events`` and one ``check_event_store`` over them; prints the CPU

@@ -278,13 +278,13 @@ def test_a_seal_run_between_deliveries_seals_and_delivers_nothing(ctx, trail, fr
     assert deliver_after(frozen_clock) == 1  # the delivery after it still has the events
 
 
-def test_the_background_thread_seals_every_30_s_and_delivers_every_300_s(monkeypatch):
+def test_the_background_thread_seals_every_5_s_and_delivers_every_300_s(monkeypatch):
     monkeypatch.delenv("IAMLAB_TRAIL_DELIVERY_SECONDS", raising=False)
     monkeypatch.delenv("IAMLAB_EVENT_SEAL_SECONDS", raising=False)
     runs = delivery.schedule(delivery.interval(), delivery.seal_interval())
-    first = [next(runs) for _ in range(20)]
-    assert {wait for wait, _ in first} == {30.0}
-    assert [i for i, (_, trails) in enumerate(first, 1) if trails] == [10, 20]
+    first = [next(runs) for _ in range(120)]
+    assert {wait for wait, _ in first} == {5.0}
+    assert [i for i, (_, trails) in enumerate(first, 1) if trails] == [60, 120]
     # Sealing less often than delivering: every run delivers, and seals after it.
     runs = delivery.schedule(60.0, 90.0)
     assert [next(runs) for _ in range(3)] == [(60.0, True)] * 3
