@@ -100,6 +100,33 @@ def process_tree(pid):
     return pids
 
 
+def connections_by_worker(workers, port):
+    """How many established connections to ``port`` each of ``workers`` holds, read off
+    /proc: each process's socket inodes matched with the kernel's TCP table."""
+    established = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                established.add(fields[9])
+    counts = []
+    for pid in workers:
+        inodes = set()
+        for fd in Path(f"/proc/{pid}/fd").glob("*"):
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+        counts.append(len(inodes & established))
+    return counts
+
+
 def cpu_seconds(pid):
     total = 0
     for p in process_tree(pid):
@@ -336,17 +363,26 @@ def wrk(server, records_file, connections, seconds):
     # Each worker's CPU too: 4 long-lived connections may land 2:2, 3:1 or 4:0 on 2 workers.
     workers = children(server.process.pid)
     before_each = [cpu_seconds(w) for w in workers]
-    out = subprocess.run(
+    client = subprocess.Popen(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
          "-s", str(BENCH / "replay.lua"), server.url + "/"],
-        env=env, check=True, capture_output=True, text=True,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+    # Which worker holds each of wrk's connections, once it has opened them all.
+    time.sleep(min(0.5, seconds / 4))
+    held = connections_by_worker(workers, server.port) if len(workers) > 1 else []
+    stdout, stderr = client.communicate()
+    if client.returncode:
+        raise subprocess.CalledProcessError(client.returncode, client.args, stdout, stderr)
     cpu = cpu_seconds(server.process.pid) - before
     each = [cpu_seconds(w) - b for w, b in zip(workers, before_each)]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(stdout.strip().splitlines()[-1])
     n = result["requests"]
     return {
-        "split": ":".join(f"{100 * c / sum(each):.0f}" for c in sorted(each, reverse=True)) if len(each) > 1 and sum(each) else None,
+        # Ordered alike: the worker with the most connections first.
+        "split": ":".join(f"{100 * c / sum(each):.0f}" for _, c in sorted(zip(held, each), reverse=True))
+        if len(each) > 1 and sum(each) and len(held) == len(each) else None,
+        "connections": ":".join(str(c) for c in sorted(held, reverse=True)) if held else None,
         "rps": n / result["seconds"],
         "p50": result["p50_us"] / 1000,
         "p99": result["p99_us"] / 1000,
@@ -359,7 +395,7 @@ def wrk(server, records_file, connections, seconds):
 def best(results):
     """The best of repeated runs (noise only ever makes a run slower)."""
     return {
-        "split": max(results, key=lambda r: r["rps"])["split"],
+        **{k: max(results, key=lambda r: r["rps"])[k] for k in ("split", "connections")},
         "rps": max(r["rps"] for r in results),
         "p50": min(r["p50"] for r in results),
         "p99": min(r["p99"] for r in results),
@@ -409,7 +445,8 @@ def throughput(servers, rows, options, work):
                 if isinstance(shown, dict):
                     shown = (f"{shown['rps']:.0f} req/s p50 {shown['p50']:.2f} p99 {shown['p99']:.2f} ms "
                              f"cpu {shown['cpu']:.3f} ms/req errors {shown['errors']}"
-                             + (f" workers' CPU {shown['split']}" if shown["split"] else ""))
+                             + (f" workers' connections {shown['connections']}, CPU {shown['split']}"
+                                if shown["split"] else ""))
                 print(f"  {row.title} x{connections} {server.name}: {shown}", file=sys.stderr)
     return results
 
@@ -633,7 +670,8 @@ def build_table(rows, through, boto, policy, lookup_rows, mem):
                         ratio(cell(i, "cpu"), cell(m, "cpu"), False)))
             out.append((f"{name}: errors", fmt(cell(i, "errors")), fmt(cell(m, "errors")), ""))
             if connections > 1 and isinstance(i, dict) and i["split"]:
-                out.append((f"{name}: CPU split between workers, %", i["split"], "one process", ""))
+                out.append((f"{name}: workers' connections, CPU %", f"{i['connections']}, {i['split']}",
+                            "one process", ""))
     for processes in (1, 4):
         i, m = boto.get((processes, "iamlab")), boto.get((processes, "moto"))
         text = lambda r: "—" if r is None else f"{r[0]:.2f} / {r[1]:.2f}"  # noqa: E731
