@@ -19,7 +19,7 @@ from s3.storage import body_of
 from tests.trail.helpers import api_ctx
 from tests.trail.test_trails import ACCOUNT, BUCKET, REGION, cloudtrail_policy, make_bucket
 from trail import delivery, digests
-from trail.models import Event, EventSeal, Trail
+from trail.models import DeliveryClaim, Event, EventSeal, Trail
 
 LOG_KEY = re.compile(
     rf"AWSLogs/{ACCOUNT}/CloudTrail/{REGION}/2026/11/29/{ACCOUNT}_CloudTrail_{REGION}_20261129T\d{{4}}Z_[A-Za-z0-9]{{16}}\.json\.gz"
@@ -276,6 +276,24 @@ def test_a_seal_run_between_deliveries_seals_and_delivers_nothing(ctx, trail, fr
     assert Event.objects.get(event_name="CreateUser").pk in sealed
     assert digests.check_event_store()["problems"] == []
     assert deliver_after(frozen_clock) == 1  # the delivery after it still has the events
+
+
+def test_a_seal_run_with_every_event_sealed_takes_no_lease(ctx, frozen_clock):
+    dispatch(ctx, "iam:CreateUser", {"UserName": "carol"})
+    frozen_clock.advance(minutes=1)
+    assert delivery.run_once("worker-1", trails=False) is True
+    assert delivery.claim("worker-2", frozen_clock.current)
+    # Nothing new: worker-1 neither waits for the lease nor takes it.
+    assert delivery.run_once("worker-1", trails=False) is True
+    assert DeliveryClaim.objects.get().holder == "worker-2"
+    dispatch(ctx, "iam:CreateUser", {"UserName": "dave"})
+    frozen_clock.advance(minutes=1)
+    assert delivery.run_once("worker-1", trails=False) is False
+    delivery.release("worker-2")
+    assert delivery.run_once("worker-1", trails=False) is True
+    newest = Event.objects.filter(event_name="CreateUser").order_by("-pk").first()
+    assert newest.request_parameters == {"userName": "dave"}
+    assert newest.pk <= max(EventSeal.objects.values_list("last_event", flat=True))
 
 
 def test_the_background_thread_seals_every_5_s_and_delivers_every_300_s(monkeypatch):
