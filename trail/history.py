@@ -111,7 +111,7 @@ def filters_from(query):
     return filters
 
 
-def _timeline_rows(account_id, attribute, lower, upper):
+def _timeline_rows(account_id, attribute, lower, upper, excluding_request):
     key, value = attribute if attribute else (None, None)
     if key in RESOURCE_COLUMNS:
         ids = (
@@ -124,6 +124,8 @@ def _timeline_rows(account_id, attribute, lower, upper):
         events = management_events(account_id, None, lower, upper).filter(pk__in=Subquery(ids))
     else:
         events = management_events(account_id, attribute, lower, upper)
+    if excluding_request:
+        events = events.exclude(request_id=excluding_request)
     return list(
         events.order_by("-event_time", "-id").values_list("event_time", "event_source", "error_code")[
             :CHART_LIMIT
@@ -131,11 +133,12 @@ def _timeline_rows(account_id, attribute, lower, upper):
     )
 
 
-def chart(account_id, attribute, lower, upper):
+def chart(account_id, attribute, lower, upper, excluding_request=None):
     """The stacked bars (events per interval by source) and the error strip, as SVG
-    geometry for the template: a burst of AccessDenied shows as a red spike."""
+    geometry for the template: a burst of AccessDenied shows as a red spike. Without the
+    event of the request ``excluding_request``."""
     record.flush()
-    rows = _timeline_rows(account_id, attribute, lower, upper)
+    rows = _timeline_rows(account_id, attribute, lower, upper, excluding_request)
     capped = len(rows) >= CHART_LIMIT
     if capped:
         lower = rows[-1][0]

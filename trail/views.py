@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from console import clock
 from console.actions import run
+from console.session import request_context
 from trail import history
 from trail.operations import HISTORY_DAYS, event_shape, lookup
 
@@ -72,14 +73,17 @@ def event_history(request):
     params = filters.lookup_params(now)
     if token:
         params["NextToken"] = token
-    result, error = run(request, "cloudtrail:LookupEvents", params)
+    ctx = request_context(request)
+    result, error = run(request, "cloudtrail:LookupEvents", params, ctx=ctx)
     rows = [_row(e) for e in result["Events"]] if result else []
     chart = None
     if result is not None:
         attribute = (filters.key, filters.value) if filters.key else None
         oldest = now - timedelta(days=HISTORY_DAYS)
         lower = max(params.get("StartTime") or oldest, oldest)
-        chart = history.chart(request.principal.account_id, attribute, lower, min(params.get("EndTime") or now, now))
+        # Without this page's own LookupEvents event: the table was listed before it.
+        chart = history.chart(request.principal.account_id, attribute, lower, min(params.get("EndTime") or now, now),
+                              excluding_request=ctx.request_id)
     query = filters.query()
     try:
         page_number = max(int(request.GET.get("page", "1")), 1)

@@ -44,6 +44,18 @@ def test_event_history_lists_the_sign_in_and_calls(root_client, alice):
     assert re.findall(r"<script(?![^>]*\bsrc=)", html) == []  # CSP: no inline script
 
 
+def test_the_chart_counts_the_events_the_table_lists(root_client, alice):
+    dispatch(alice, "iam:CreateUser", {"UserName": "carol"})
+    html = page(root_client)
+    assert table_rows(html) == ["CreateUser", "ConsoleLogin"]
+    assert "Event history <span class=\"count\">(2)</span>" in html
+    assert "2 events, 0 with errors" in html
+    # The page's own LookupEvents call is recorded, and the next page lists and charts it.
+    html = page(root_client)
+    assert table_rows(html) == ["LookupEvents", "CreateUser", "ConsoleLogin"]
+    assert "3 events, 0 with errors" in html
+
+
 def test_filter_by_an_attribute(root_client, alice, bob, bob_ctx):
     dispatch(alice, "iam:CreateUser", {"UserName": "carol"})
     with pytest.raises(AccessDenied):
