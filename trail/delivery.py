@@ -415,8 +415,9 @@ def seal_interval():
     # the last one at once, on one core, holding the writers' lock for each batch. After
     # 300 busy seconds that was ~190,000 events, after 30 s still ~90,000: 1.8 s of a
     # core taken from the requests being served then (a benchmark's PutObject row fell
-    # from 2,900 to 2,000 req/s in the 4 s it landed in). A run with nothing to seal
-    # costs 2-6 ms of CPU (more when the last SETTLE seconds had many events).
+    # from 2,900 to 2,000 req/s in the 4 s it landed in). A run whose new events are all
+    # younger than SETTLE costs 2-6 ms of CPU; one that finds them all sealed, two
+    # index lookups (all_sealed).
     return _seconds("IAMLAB_EVENT_SEAL_SECONDS", "5")
 
 
