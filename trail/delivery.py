@@ -35,7 +35,7 @@ from s3.models import Bucket
 from s3.operations import bodies
 from s3.operations.objects import store
 from trail import digests
-from trail.models import DeliveryClaim, Event, EventSeal, Trail, TrailLogFile
+from trail.models import DeliveryClaim, Event, Trail, TrailLogFile
 from trail.stored import StoredEvent
 
 log = logging.getLogger(__name__)
@@ -379,8 +379,7 @@ def all_sealed():
     """Whether the newest event an account owns is sealed already: a seal run then has
     nothing to do, and an idle server need not write its lease every few seconds."""
     newest = Event.objects.filter(recipient_account_id__isnull=False).order_by("-pk").values_list("pk", flat=True)
-    sealed = EventSeal.objects.order_by("-last_event").values_list("last_event", flat=True).first() or 0
-    return (newest.first() or 0) <= sealed
+    return (newest.first() or 0) <= digests.last_sealed()
 
 
 def run_once(holder, trails=True):

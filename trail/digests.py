@@ -234,12 +234,17 @@ def _chain_hash(previous_hash, entries):
 GENESIS = "0" * 64
 
 
+def last_sealed():
+    """The row ID of the newest event any seal covers (0 before the first seal)."""
+    return EventSeal.objects.order_by("-last_event").values_list("last_event", flat=True).first() or 0
+
+
 def seal_events(upto=None):
     """Seal every account's events up to the row ID ``upto`` (every event, by
     default): each account with new events gets one EventSeal per SEAL_BATCH events.
     After a run every account is sealed up to ``upto``, so the next run starts above
     the highest row sealed. Returns the number of events sealed."""
-    start = EventSeal.objects.order_by("-last_event").values_list("last_event", flat=True).first() or 0
+    start = last_sealed()
     events = Event.objects.filter(pk__gt=start, recipient_account_id__isnull=False)
     if upto is not None:
         events = events.filter(pk__lte=upto)
