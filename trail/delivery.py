@@ -2,8 +2,9 @@
 (``{"Records": [...]}``) written into its S3 bucket in CloudTrail's key layout, and,
 with log file validation, the hourly digest files (trail.digests).
 
-Delivery reads the event store after the fact — recording an event (trail.record) does
-no work for trails. Each trail keeps a cursor, the last Event row ID it has
+Delivery reads the event store after the fact — recording a management event
+(trail.record) does no work for trails; a data event is recorded only when a logging
+trail selects it (trail.selectors). Each trail keeps a cursor, the last Event row ID it has
 considered; the cursor moves in the same transaction that stores the log file, so an
 event reaches a bucket exactly once. CloudTrail writes as the service principal
 ``cloudtrail.amazonaws.com``: only a bucket policy that allows it lets the file in,
@@ -36,6 +37,7 @@ from s3.operations import bodies
 from s3.operations.objects import store
 from trail import digests
 from trail.models import DeliveryClaim, Event, Trail, TrailLogFile
+from trail.selectors import in_regions, object_arn, selects
 from trail.stored import StoredEvent
 
 log = logging.getLogger(__name__)
@@ -45,9 +47,6 @@ log = logging.getLogger(__name__)
 # transaction that started before them has had time to commit.
 SETTLE = timedelta(seconds=10)
 BATCH = 2000
-# Services whose events CloudTrail calls global: a single-region trail receives them
-# when IncludeGlobalServiceEvents is on.
-GLOBAL_SOURCES = frozenset({"iam.amazonaws.com", "sts.amazonaws.com", "signin.amazonaws.com"})
 ALPHANUMERIC = string.ascii_letters + string.digits
 LEASE = timedelta(minutes=10)
 OWNER_ACL = "bucket-owner-full-control"
@@ -82,47 +81,17 @@ def may_write(trail, bucket, key):
 # --- which events a trail logs ---------------------------------------------------------
 
 
-def _read_write_matches(selector, event):
-    kind = selector.get("ReadWriteType") or "All"
-    return kind == "All" or (kind == "ReadOnly") == event.read_only
-
-
-def _object_arn(event):
-    parameters = event.request_parameters or {}
-    bucket = parameters.get("bucketName") or parameters.get("bucket") or ""
-    return f"arn:aws:s3:::{bucket}/{parameters.get('key') or ''}"
-
-
-def _data_resource_matches(resource, event):
-    if resource.get("Type") != "AWS::S3::Object" or event.event_source != "s3.amazonaws.com":
-        return False
-    arn = _object_arn(event)
-    for value in resource.get("Values") or ():
-        # "arn:aws:s3" (every bucket), "arn:aws:s3:::bucket/" (its objects) or
-        # "arn:aws:s3:::bucket/prefix" (the objects under a prefix).
-        if value in ("arn:aws:s3", "arn:aws:s3:::") or arn.startswith(value):
-            return True
-    return False
-
-
 def selected(trail, event):
     """Whether the trail's event selectors pick the event."""
-    for selector in trail.event_selectors or ():
-        if not _read_write_matches(selector, event):
-            continue
-        if event.management_event:
-            excluded = selector.get("ExcludeManagementEventSources") or ()
-            if selector.get("IncludeManagementEvents", True) and event.event_source not in excluded:
-                return True
-        elif any(_data_resource_matches(r, event) for r in selector.get("DataResources") or ()):
-            return True
-    return False
+    parameters = event.request_parameters or {}
+    arn = object_arn(parameters.get("bucketName") or parameters.get("bucket"), parameters.get("key"))
+    return selects(trail.event_selectors, management_event=event.management_event, read_only=event.read_only,
+                   event_source=event.event_source, arn=arn)
 
 
 def in_trail_regions(trail, event):
-    if trail.is_multi_region_trail or event.aws_region == trail.home_region:
-        return True
-    return trail.include_global_service_events and event.event_source in GLOBAL_SOURCES
+    return in_regions(trail.home_region, trail.is_multi_region_trail, trail.include_global_service_events,
+                      event.aws_region, event.event_source)
 
 
 # --- writing into the bucket ---------------------------------------------------------------

@@ -10,6 +10,7 @@ from console import clock
 from iam import rows
 from trail.models import Event, EventResource
 from trail.resources import resources_of
+from trail.selectors import data_event_logged
 from trail.writer import Writer, enabled as write_behind
 
 SIGNIN_SOURCE = "signin.amazonaws.com"
@@ -194,11 +195,17 @@ def _recipient(ctx, params):
 def draft(ctx, spec, params):
     """What an API call's event says before the call runs (who, from where, what was
     asked): built before the call's transaction, so that a write holds SQLite's write lock
-    only for what its result adds. None when no account receives the event."""
+    only for what its result adds. None when no account receives the event, or when it
+    is a data event that no logging trail of that account selects."""
     recipient = _recipient(ctx, params)
     if recipient is None:
         # An unsigned request for a bucket that does not exist concerns no account: it is
         # not recorded, so nobody can grow the event store without credentials.
+        return None
+    if getattr(spec, "data_event", False) and not data_event_logged(
+        recipient, ctx.region, read_only=spec.read_only, bucket=params.get("Bucket"), key=params.get("Key")
+    ):
+        # As on CloudTrail, a data event exists only for the trails that select it.
         return None
     return dict(
         # Already query parameters (JSON text on SQLite): encoded here, not under the lock.

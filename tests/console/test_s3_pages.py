@@ -14,6 +14,7 @@ from django.test import Client
 from awsapi.dispatch import dispatch
 from s3.models import Bucket, Object
 from tests.console.helpers import root_sign_in
+from tests.trail.test_trails import log_data_events
 from trail.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -195,7 +196,8 @@ def test_upload_a_6_mib_file_and_download_it_byte_identical(root_client, bucket)
     assert downloaded == data
 
 
-def test_upload_several_files_into_the_current_folder(root_client, bucket):
+def test_upload_several_files_into_the_current_folder(root_client, bucket, alice):
+    log_data_events(alice)
     files = [SimpleUploadedFile(f"f{i}.txt", b"x" * i) for i in range(3)]
     upload(root_client, *files, prefix="docs/")
     assert sorted(Object.objects.values_list("key", flat=True)) == ["docs/f0.txt", "docs/f1.txt", "docs/f2.txt"]

@@ -15,6 +15,7 @@ from botocore.credentials import Credentials
 
 from awsapi.dispatch import dispatch
 from s3.models import Object
+from tests.trail.test_trails import log_data_events
 
 STREAMING = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 
@@ -144,9 +145,10 @@ def test_the_clock_is_checked(live_server, key, frozen_clock):
     assert status == 403 and "<Code>RequestTimeTooSkewed</Code>" in text
 
 
-def test_an_anonymous_attempt_is_recorded_for_the_bucket_owner(live_server, key):
+def test_an_anonymous_attempt_is_recorded_for_the_bucket_owner(live_server, alice, key):
     from trail.models import Event
 
+    log_data_events(alice, "arn:aws:s3:::class-files/")
     url = f"{live_server.url}/class-files/anon.txt"
     send(url, {"Content-Length": "5"}, b"hello")
     event = Event.objects.get(event_name="PutObject")

@@ -12,6 +12,7 @@ from awsapi.dispatch import dispatch, operation_for
 from awsapi.errors import AWSError
 from s3.models import Bucket, Object
 from s3.operations.common import authorized_bucket_named, find_authorized_bucket
+from tests.trail.test_trails import log_data_events
 from trail.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +66,7 @@ def test_a_put_object_reads_its_bucket_once_and_in_its_transaction_only_its_id(a
 
 
 def test_a_bucket_deleted_while_the_body_was_read_takes_nothing(alice, bucket, between):
+    log_data_events(alice)
     before = left_on_disk()
     between(lambda: Bucket.objects.filter(name=BUCKET).delete())
     with pytest.raises(AWSError) as caught:

@@ -56,6 +56,16 @@ def make_bucket(ctx, bucket=BUCKET, policy=True, **policy_args):
     return bucket
 
 
+def log_data_events(ctx, *values, bucket="trail-logs"):
+    """A logging trail of the caller's account in its region that selects the S3 data
+    events of ``values`` (every bucket's by default)."""
+    make_bucket(ctx, bucket, account=ctx.principal.account_id, region=ctx.region)
+    dispatch(ctx, "cloudtrail:CreateTrail", {"Name": "main", "S3BucketName": bucket})
+    dispatch(ctx, "cloudtrail:StartLogging", {"Name": "main"})
+    dispatch(ctx, "cloudtrail:PutEventSelectors", {"TrailName": "main", "EventSelectors": [
+        {"DataResources": [{"Type": "AWS::S3::Object", "Values": list(values or ["arn:aws:s3"])}]}]})
+
+
 ARN = f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/main"
 
 
