@@ -8,7 +8,7 @@ to measure as the server runs (events written behind the answer, by a thread who
 counts too).
 
     .venv/bin/python bench/profile_request.py [--action sts] [--n 5000] [--profile] [--sort tottime]
-        [--breakdown] [--frames]
+        [--breakdown] [--frames] [--data-trail]
 """
 
 import argparse
@@ -145,6 +145,33 @@ def iam_user_key(var):
     return key
 
 
+def log_data_events(var):
+    """A logging trail that selects the S3 data events of the bench bucket, so that each
+    PutObject writes its event as it would on AWS with such a trail (without one there
+    is no event at all)."""
+    from awsapi.context import RequestContext
+    from awsapi.dispatch import dispatch
+    from iam.models import Account
+    from iam.principals import root_principal
+    from trail.models import Trail
+
+    account = Account.objects.get(account_id=json.loads((Path(var) / "bench-key.json").read_text())["account_id"])
+    if Trail.objects.filter(account=account, name="bench").exists():  # a --var prepared before
+        return
+    root = RequestContext(principal=root_principal(account), source_ip="127.0.0.1", via_console=False)
+    logs = "bench-trail-logs"
+    allow = {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}}
+    policy = {"Version": "2012-10-17", "Statement": [
+        {**allow, "Action": "s3:GetBucketAcl", "Resource": f"arn:aws:s3:::{logs}"},
+        {**allow, "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{logs}/AWSLogs/*"}]}
+    dispatch(root, "s3:CreateBucket", {"Bucket": logs})
+    dispatch(root, "s3:PutBucketPolicy", {"Bucket": logs, "Policy": json.dumps(policy)})
+    dispatch(root, "cloudtrail:CreateTrail", {"Name": "bench", "S3BucketName": logs})
+    dispatch(root, "cloudtrail:StartLogging", {"Name": "bench"})
+    dispatch(root, "cloudtrail:PutEventSelectors", {"TrailName": "bench", "EventSelectors": [
+        {"DataResources": [{"Type": "AWS::S3::Object", "Values": [f"arn:aws:s3:::{BUCKET}/"]}]}]})
+
+
 def count_wal_frames():
     """Count the WAL frames (pages) each write transaction appends, by thread; returns
     the counts: {thread: [transactions, frames]}. Read off the WAL index's header
@@ -193,6 +220,8 @@ PARTS = [
     ("awsapi.sigv4", "verify", "sigv4: verify signature"),
     ("awsapi.views", "dispatch", "dispatch (authorize + operation + event)"),
     ("awsapi.dispatch", "authorize", "dispatch: authorize"),
+    ("trail.record", "draft", "dispatch: draft event (before the transaction)"),
+    ("trail.record", "data_event_logged", "dispatch: a trail selects the data event? (SELECT)"),
     ("trail.record", "api_call", "dispatch: record event (INSERT)"),
     ("awsapi.credentials", "record_use", "credentials: last used"),
     ("awsapi.protocol", "serialize_response", "protocol: serialize"),
@@ -253,6 +282,8 @@ def main():
                         help="run each request on a thread of a pool of this size, as the server's threads do")
     parser.add_argument("--frames", action="store_true",
                         help="WAL frames (pages written) per write transaction and per request, by thread")
+    parser.add_argument("--data-trail", action="store_true",
+                        help="putobject: with a trail that logs the bucket's data events (each call then writes one)")
     parser.add_argument("--gc", choices=("on", "off", "freeze"), default="on",
                         help="Python's cyclic GC as is, disabled, or with the loaded objects frozen")
     options = parser.parse_args()
@@ -279,6 +310,8 @@ def main():
     if options.action == "putobject":
         create = signed_environ(key, "s3", b"", path=f"/{BUCKET}")()
         b"".join(application(create, lambda status, headers, exc_info=None: None))
+        if options.data_trail:
+            log_data_events(var)
 
     def start_response(status, headers, exc_info=None):
         if not status.startswith("200"):
