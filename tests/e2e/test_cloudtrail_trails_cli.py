@@ -170,3 +170,34 @@ def test_a_bucket_policy_that_does_not_allow_cloudtrail(alice_cli, tmp_path):
     assert status["LatestDeliveryError"] == "AccessDenied"
     assert "LatestDeliveryTime" not in status
     assert s3_keys(cli) == []
+
+
+def test_s3_data_events_once_put_event_selectors_selects_them(alice_cli, tmp_path):
+    """Trails log no data events by default; `put-event-selectors` with the bucket's ARN
+    makes the next object calls reach the trail's log files, and only those."""
+    cli = alice_cli
+    put_policy(cli, tmp_path)
+    cli.ok("cloudtrail", "create-trail", "--name", "main", "--s3-bucket-name", BUCKET, profile="alice")
+    cli.ok("cloudtrail", "start-logging", "--name", "main", profile="alice")
+    cli.ok("s3api", "create-bucket", "--bucket", "class-files", "--create-bucket-configuration",
+           f"LocationConstraint={REGION}", profile="alice")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("week 1\n")
+    s3(cli, "cp", str(notes), "s3://class-files/before.txt")
+    selectors = [{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True,
+                  "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::class-files/"]}]}]
+    put = cli.ok("cloudtrail", "put-event-selectors", "--trail-name", "main", "--event-selectors",
+                 json.dumps(selectors), profile="alice")
+    assert put["EventSelectors"][0]["DataResources"] == selectors[0]["DataResources"]
+    s3(cli, "cp", str(notes), "s3://class-files/after.txt")
+    s3(cli, "cp", "s3://class-files/after.txt", str(tmp_path / "back.txt"))  # a read: not selected
+
+    assert delivery.deliver(now=clock.now() + timedelta(minutes=1)) == 1
+    records = []
+    for key in s3_keys(cli):
+        downloaded = tmp_path / "log.json.gz"
+        s3(cli, "cp", f"s3://{BUCKET}/{key}", str(downloaded))
+        records += json.loads(gzip.decompress(downloaded.read_bytes()))["Records"]
+    data = [(r["eventName"], r["requestParameters"]["key"]) for r in records if r["eventCategory"] == "Data"]
+    assert data == [("PutObject", "after.txt")]
+    assert {"StartLogging", "PutEventSelectors", "CreateBucket"} <= {r["eventName"] for r in records}
