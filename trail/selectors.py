@@ -8,6 +8,8 @@ Delivery evaluates them again for each trail it writes to."""
 import json
 
 from iam import rows
+from iam.models import Account
+from trail.models import Trail
 
 # Services whose events CloudTrail calls global: a single-region trail receives them
 # when IncludeGlobalServiceEvents is on.
@@ -63,15 +65,15 @@ def in_regions(home_region, is_multi_region, include_global, region, event_sourc
 # select none.
 _DATA_TRAILS = (
     "SELECT t.event_selectors, t.home_region, t.is_multi_region_trail, t.include_global_service_events "
-    "FROM trail_trail t JOIN iam_account a ON a.id = t.account_id "
+    f"FROM {Trail._meta.db_table} t JOIN {Account._meta.db_table} a ON a.id = t.account_id "
     "WHERE a.account_id = %s AND t.is_logging = %s AND t.has_custom_event_selectors = %s"
 )
 
 
 def data_event_logged(account_id, region, *, read_only, bucket, key):
     """Whether a logging trail of the account selects an S3 data event on ``bucket``
-    (and ``key``) in ``region`` now. One indexed query: calls that write no event
-    still pay it, as they must, for the event of one that a trail selects."""
+    (and ``key``) in ``region`` now: one indexed query for every data call, recorded or
+    not."""
     arn = object_arn(bucket, key)
     for selectors, home_region, multi_region, include_global in rows.fetchall(_DATA_TRAILS, [account_id, True, True]):
         if isinstance(selectors, str):
