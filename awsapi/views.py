@@ -136,7 +136,7 @@ def api(request, anonymous_s3=False):
     raw_path, raw_query = _raw_path(request), request.META.get("QUERY_STRING", "")
     service = "s3" if anonymous_s3 else _service_hint(request, headers)
     method = request.method
-    operation = None
+    operation = params = None
     ctx = None
     try:
         credential, signer = _authenticate(request, service, method, raw_path, raw_query, headers)
@@ -209,10 +209,10 @@ def api(request, anonymous_s3=False):
         status, out_headers, out_body = protocol.serialize_response(service, operation, result, request_id)
         return _response(service, status, out_headers, b"" if method == "HEAD" else out_body, request_id)
     except sigv4.SigV4Error as error:
-        _audit_refusal(ctx, service, operation, error)
+        _audit_refusal(ctx, service, operation, params, error)
         return _error(service, _as_aws_error(error), request_id, method)
     except AWSError as error:  # refused before dispatch
-        _audit_refusal(ctx, service, operation, error)
+        _audit_refusal(ctx, service, operation, params, error)
         return _error(service, error, request_id, method)
     except RequestDataTooBig:
         error = AWSError("Request body is too large.", code="RequestEntityTooLarge", status=413)
@@ -233,9 +233,10 @@ def _as_aws_error(error):
     return converted
 
 
-def _audit_refusal(ctx, service, operation, error):
+def _audit_refusal(ctx, service, operation, params, error):
     """A call refused before dispatch (bad signature, unsupported action) with a known
-    key is still one trail event, as CloudTrail records it."""
+    key is still one trail event, as CloudTrail records it. Its parameters are left out,
+    but an S3 object call's bucket and key: the trails that select them record it."""
     if ctx is None or operation is None:
         return
     try:
@@ -243,4 +244,5 @@ def _audit_refusal(ctx, service, operation, error):
     except KeyError:
         return
     error = _as_aws_error(error) if isinstance(error, sigv4.SigV4Error) else error
-    record.api_call(ctx, spec, {}, None, error=error, behind=True)
+    address = {name: params[name] for name in ("Bucket", "Key") if name in params} if spec.data_event and params else {}
+    record.api_call(ctx, spec, address, None, error=error, behind=True)

@@ -156,6 +156,26 @@ def test_an_anonymous_attempt_is_recorded_for_the_bucket_owner(live_server, alic
     assert event.user_identity["type"] == "AWSAccount" and event.user_identity["accountId"] == "anonymous"
 
 
+def test_a_forged_upload_to_a_logged_bucket_is_recorded_for_its_trail(live_server, alice, key):
+    # Refused at the signature, before dispatch: its bucket and key still decide that
+    # the trail selecting the bucket's data events records it.
+    from trail.models import Event
+
+    log_data_events(alice, "arn:aws:s3:::class-files/")
+    url = f"{live_server.url}/class-files/forged.txt"
+    forged = {**key, "SecretAccessKey": "not-the-secret"}
+    status, text = send(url, {**signed_headers(url, forged, {}, "UNSIGNED-PAYLOAD"), "Content-Length": "1"}, b"x")
+    assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in text
+    event = Event.objects.get(event_name="PutObject")
+    assert (event.error_code, event.access_key_id) == ("SignatureDoesNotMatch", key["AccessKeyId"])
+    assert event.request_parameters == {"bucket": "class-files", "key": "forged.txt"}
+    other = f"{live_server.url}/other-files/forged.txt"
+    dispatch(alice, "s3:CreateBucket", {"Bucket": "other-files"})
+    send(other, {**signed_headers(other, forged, {}, "UNSIGNED-PAYLOAD"), "Content-Length": "1"}, b"x")
+    assert Event.objects.filter(event_name="PutObject").count() == 1  # not selected: not recorded
+    assert not Object.objects.filter(key="forged.txt").exists()
+
+
 def test_an_html_object_cannot_script_the_console_origin(live_server, alice, key):
     """Objects come from the console's origin: every S3 answer is a sandboxed document."""
     import urllib.request
