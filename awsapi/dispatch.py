@@ -11,6 +11,7 @@ from botocore import xform_name
 from django.db import transaction
 
 from awsapi.errors import AccessDenied, AWSError, InternalFailure
+from awsapi.operation import answer_taker
 from awsapi.registry import REGISTRY
 from console import durable
 from iam.authorization import authorize
@@ -33,6 +34,23 @@ def _authorize(ctx, spec, params):
 def _require(decision):
     if not decision.allowed:
         raise AccessDenied(decision.message)
+
+
+def _run_writing(func, ctx, kwargs, spec, params, event):
+    """(result, its finished event or None) of an operation that writes: the event is
+    finished early when the operation said its answer before its first write."""
+    ahead = []
+
+    def take(answer):
+        ahead[:] = [answer, record.finish_ahead(ctx, spec, params, answer, event)]
+
+    token = answer_taker.set(None if event is None else take)
+    try:
+        result = func(ctx, **kwargs)
+    finally:
+        answer_taker.reset(token)
+    # Only the very answer said ahead: an operation that returns another has changed it.
+    return result, ahead[1] if ahead and ahead[0] is result else None
 
 
 def dispatch(ctx, action, params=None):
@@ -58,9 +76,11 @@ def dispatch(ctx, action, params=None):
                 # An upload is read before the transaction that stores it.
                 kwargs, cleanup = spec.prepare(ctx, kwargs)
             with atomic:
-                result = func(ctx, **kwargs)
-                if not spec.read_only:
-                    record.api_call(ctx, spec, params, result, drafted=event)
+                if spec.read_only:
+                    result = func(ctx, **kwargs)
+                else:
+                    result, finished = _run_writing(func, ctx, kwargs, spec, params, event)
+                    record.api_call(ctx, spec, params, result, drafted=event, finished=finished)
         if spec.read_only:
             # Nothing to commit with: the event may be written behind the answer.
             record.api_call(ctx, spec, params, result, behind=True, drafted=event)

@@ -2,8 +2,24 @@
 besides its code — the resource it acts on, whether it only reads, which parameters
 are secret (never recorded), and where CloudTrail says it happened."""
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Callable
+
+# Set by the dispatcher while an operation that writes runs: what becomes of an answer
+# the operation knows before its first write (``answer_ahead``).
+answer_taker = ContextVar("answer_taker", default=None)
+
+
+def answer_ahead(answer):
+    """Say, before the first write, that ``answer`` is what the operation returns if its
+    writes succeed; returns it. The call's event is then made from it at once, while
+    another call may hold SQLite's one write lock, instead of between this call's writes
+    and its commit, where every other writer waits. The answer must not change after."""
+    take = answer_taker.get()
+    if take is not None:
+        take(answer)
+    return answer
 
 
 @dataclass(frozen=True)

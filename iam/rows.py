@@ -326,10 +326,23 @@ def insert_params(fields, values, connection):
 
 def insert(model, values, alias=DEFAULT_DB_ALIAS):
     """Insert one row of ``model`` from field values by attname; its new primary key."""
+    return insert_prepared(model, prepare_insert(model, values, alias), alias)
+
+
+def prepare_insert(model, values, alias=DEFAULT_DB_ALIAS):
+    """The parameters of ``model``'s INSERT (``insert_statement``) from field values by
+    attname, for ``insert_prepared``: made before the transaction, they are not made
+    while it holds the database's write lock."""
+    _, fields, _ = insert_statement(model, alias)
+    return insert_params(fields, values, database(alias))
+
+
+def insert_prepared(model, params, alias=DEFAULT_DB_ALIAS):
+    """Insert one row of ``model`` from ``prepare_insert``'s parameters; its new primary key."""
     target = database(alias)
-    sql, fields, returning = insert_statement(model, alias)
+    sql, _, returning = insert_statement(model, alias)
     with _cursor_of(target) as inserted:
-        inserted.execute(sql, insert_params(fields, values, target))
+        inserted.execute(sql, params)
         if returning:
             return inserted.fetchone()[0]
         return target.ops.last_insert_id(inserted, model._meta.db_table, model._meta.pk.column)

@@ -53,3 +53,32 @@ def test_a_nul_character_is_recorded_without_breaking_the_trail(alice, alice_acc
     event = Event.objects.get()
     assert event.request_parameters == {"userName": "bad\ufffdname"}
     assert event.error_code == "ValidationError"
+
+
+def test_an_answer_said_ahead_then_replaced_is_recorded_as_returned(alice, alice_account):
+    # An operation may say its answer before its first write (answer_ahead), so that its
+    # event is made outside the write lock; if it then returns another answer, the event
+    # must be made again from what it returned.
+    from awsapi.dispatch import operation_for
+
+    create_user = operation_for("iam:CreateUser")
+
+    def replacing(ctx, **kwargs):
+        said = create_user(ctx, **kwargs)  # says its answer ahead, then returns it
+        return {"User": {**said["User"], "Path": "/replaced/"}}
+
+    replacing.spec = create_user.spec
+    with mock.patch("awsapi.dispatch.operation_for", return_value=replacing):
+        result = dispatch(alice, "iam:CreateUser", {"UserName": "kept"})
+    assert result["User"]["Path"] == "/replaced/"
+    event = Event.objects.get(event_name="CreateUser")
+    assert event.response_elements["user"]["path"] == "/replaced/"
+    assert event.response_elements["user"]["userName"] == "kept"
+
+
+def test_an_answer_said_ahead_is_recorded_once_with_the_call(alice, alice_account):
+    result = dispatch(alice, "iam:CreateUser", {"UserName": "early"})
+    (event,) = Event.objects.filter(event_name="CreateUser")
+    assert event.response_elements["user"]["userId"] == result["User"]["UserId"]
+    assert event.resources == [{"type": "AWS::IAM::User", "name": "early", "arn": result["User"]["Arn"]}]
+    assert event.error_code == ""

@@ -151,3 +151,28 @@ def test_concurrent_writers_wait_for_each_other_and_all_commit():
     assert Account.objects.count() == 8
     # One at a time: every begin is followed by its own end.
     assert all(order[i][0] == "begin" and order[i + 1] == ("end", order[i][1]) for i in range(0, 16, 2))
+
+
+def test_a_call_that_says_its_answer_ahead_makes_its_event_before_it_takes_the_lock(alice, alice_account):
+    # CreateUser knows its answer before its insert: its event's values (the answer in
+    # CloudTrail's form, its resources, the INSERT's parameters) are made while other
+    # writers may write, not between its insert and its commit.
+    from unittest import mock
+
+    from awsapi.dispatch import dispatch
+    from trail import record
+    from trail.models import Event
+
+    made = []
+    finish = record.finish
+
+    def finishing(ctx, spec, params, result, drafted, error=None):
+        made.append((spec.name, held_elsewhere()))
+        return finish(ctx, spec, params, result, drafted, error)
+
+    assert released()
+    with mock.patch.object(record, "finish", finishing):
+        dispatch(alice, "iam:CreateUser", {"UserName": "early"})
+    assert made == [("CreateUser", False)]
+    assert Event.objects.get(event_name="CreateUser").response_elements["user"]["userName"] == "early"
+    assert released()

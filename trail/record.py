@@ -29,17 +29,28 @@ def _in_lookup_now(values):
     return values.get("management_event", True)
 
 
-def _save(resources=(), lookup_later=False, **values):
-    """Insert one event from its field values, and its resource rows for LookupEvents
-    (no model instances: this is the hot path). ``lookup_later``: the event enters the
-    lookup attributes' indexes and gets its resource rows after the commit, from the
-    writer thread (``_index_pending``)."""
-    alias = router.db_for_write(Event)
+def _row(resources=(), lookup_later=False, **values):
+    """One event ready to insert, from its field values: (its values as stored, its
+    INSERT's parameters). ``lookup_later``: the event enters the lookup attributes'
+    indexes and gets its resource rows after the commit, from the writer thread
+    (``_index_pending``)."""
     values["resources"] = list(resources) or None
     values["lookup_indexed"] = _in_lookup_now(values) and not lookup_later
-    event_pk = rows.insert(Event, values, alias)
+    return values, rows.prepare_insert(Event, values, router.db_for_write(Event))
+
+
+def _insert(values, params):
+    """Insert an event ``_row`` made, and its resource rows for LookupEvents unless they
+    come later (no model instances: this is the hot path)."""
+    alias = router.db_for_write(Event)
+    event_pk = rows.insert_prepared(Event, params, alias)
     if values["lookup_indexed"] and _has_resource_rows(values):
-        _insert_resource_rows(alias, [(event_pk, values["recipient_account_id"], values["event_time"], resources)])
+        _insert_resource_rows(alias, [(event_pk, values["recipient_account_id"], values["event_time"],
+                                       values["resources"])])
+
+
+def _save(**values):
+    _insert(*_row(**values))
 
 
 def _insert_resource_rows(alias, events):
@@ -231,22 +242,14 @@ def draft(ctx, spec, params):
     )
 
 
-_UNDRAFTED = object()
-
-
-def api_call(ctx, spec, params, result, error=None, behind=False, drafted=_UNDRAFTED):
-    """Record one API call (console or API door), successful or not. ``behind``: the
-    event commits with no change of the call's, so it may be written behind the answer.
-    ``drafted``: the call's ``draft``, when it was made before the call."""
-    if drafted is _UNDRAFTED:
-        drafted = draft(ctx, spec, params)
-    if drafted is None:
-        return
+def finish(ctx, spec, params, result, drafted, error=None):
+    """The values of the event of a call whose outcome is known, from its ``draft``: the
+    call's answer (or error) and the resources it names."""
     response_elements = None
     if error is None and not spec.read_only and result:
         response_elements = _camelize(result, spec.secret_params)
     service = spec.action.split(":", 1)[0]
-    values = dict(
+    return dict(
         drafted,
         response_elements=response_elements,
         error_code=error.code if error else "",
@@ -256,14 +259,42 @@ def api_call(ctx, spec, params, result, error=None, behind=False, drafted=_UNDRA
             for resource in resources_of(service, params, result if error is None else None)
         ],
     )
-    if behind and write_behind():
-        _writer.submit(values)
-    elif write_behind() and values["management_event"]:
-        # In the call's transaction, with the call's change; the lookup comes after.
-        _save(lookup_later=True, **values)
+
+
+def _in_call(values):
+    """The row of an event that commits with its call's change (not behind the answer)."""
+    # Written behind, an event enters the lookup after the commit (the writer thread).
+    return _row(lookup_later=write_behind() and values["management_event"], **values)
+
+
+def finish_ahead(ctx, spec, params, answer, drafted):
+    """The row of the event of a call that writes, made from the answer it said before its
+    first write (``awsapi.operation.answer_ahead``), for ``api_call``'s ``finished``."""
+    return _in_call(finish(ctx, spec, params, answer, drafted))
+
+
+_UNDRAFTED = object()
+
+
+def api_call(ctx, spec, params, result, error=None, behind=False, drafted=_UNDRAFTED, finished=None):
+    """Record one API call (console or API door), successful or not. ``behind``: the
+    event commits with no change of the call's, so it may be written behind the answer.
+    ``drafted``: the call's ``draft``, when it was made before the call; ``finished``:
+    its ``finish_ahead``, when that was made before the call's writes."""
+    if finished is None:
+        if drafted is _UNDRAFTED:
+            drafted = draft(ctx, spec, params)
+        if drafted is None:
+            return
+        values = finish(ctx, spec, params, result, drafted, error)
+        if behind and write_behind():
+            _writer.submit(values)
+            return
+        finished = _in_call(values)
+    _insert(*finished)
+    values = finished[0]
+    if values["management_event"] and not values["lookup_indexed"]:
         transaction.on_commit(_writer.request_follow_up, using=router.db_for_write(Event))
-    else:
-        _save(**values)
 
 
 def console_login(*, identity, recipient_account_id, username, success, source_ip, user_agent,

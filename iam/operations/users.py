@@ -11,7 +11,7 @@ from awsapi.errors import (
     PasswordPolicyViolation,
     ValidationError,
 )
-from awsapi.operation import operation
+from awsapi.operation import answer_ahead, operation
 from console import clock
 from iam import arns, ids, rows
 from iam.hashing import hash_password, password_matches, work_ahead
@@ -130,13 +130,14 @@ def create_user(ctx, user_name=None, path=None, permissions_boundary=None, tags=
         "path": path,
         "create_date": clock.now(),
     }
-    shape = None
+    answer = None
     if not tags:
-        # A new user without tags: its shape needs no query, and is made before the
-        # insert begins the transaction (console/sqlite/base.py).
+        # A new user without tags: its shape needs no query, and is made (with the
+        # call's event) before the insert begins the transaction (console/sqlite/base.py).
         shape = _listed_shape(account.account_id, path, user_name, fields["user_id"], fields["create_date"], None)
         if boundary is not None:
             shape["PermissionsBoundary"] = boundary_shape(boundary)
+        answer = answer_ahead({"User": shape})
     # Inserted first, checked after: the unique index finds a taken name and the trigger
     # counts the new user, so neither needs a query of its own. A failure here leaves
     # nothing: dispatch's transaction rolls the whole action back.
@@ -148,8 +149,8 @@ def create_user(ctx, user_name=None, path=None, permissions_boundary=None, tags=
     limit = quota("USERS_PER_ACCOUNT")
     if rows.fetchone(_USERS_IN_ACCOUNT, [account.pk])[0] > limit:
         raise LimitExceeded(f"Cannot exceed quota for UsersPerAccount: {limit}")
-    if shape is not None:
-        return {"User": shape}
+    if answer is not None:
+        return answer
     user = User(pk=pk, account=account, permissions_boundary=boundary, **fields)
     apply_tags(user.tags, tags)
     return {"User": user_shape(user, details=True)}
