@@ -337,15 +337,18 @@ def prepare_insert(model, values, alias=DEFAULT_DB_ALIAS):
     return insert_params(fields, values, database(alias))
 
 
-def insert_prepared(model, params, alias=DEFAULT_DB_ALIAS):
-    """Insert one row of ``model`` from ``prepare_insert``'s parameters; its new primary key."""
+def insert_prepared(model, params, alias=DEFAULT_DB_ALIAS, returning=True):
+    """Insert one row of ``model`` from ``prepare_insert``'s parameters; its new primary
+    key (None without ``returning``)."""
     target = database(alias)
-    sql, _, returning = insert_statement(model, alias)
+    sql, _, returns = insert_statement(model, alias, returning)
     with _cursor_of(target) as inserted:
         inserted.execute(sql, params)
-        if returning:
+        if returns:
             return inserted.fetchone()[0]
-        return target.ops.last_insert_id(inserted, model._meta.db_table, model._meta.pk.column)
+        if returning:
+            return target.ops.last_insert_id(inserted, model._meta.db_table, model._meta.pk.column)
+        return None
 
 
 @lru_cache(maxsize=16)

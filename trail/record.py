@@ -43,8 +43,10 @@ def _insert(values, params):
     """Insert an event ``_row`` made, and its resource rows for LookupEvents unless they
     come later (no model instances: this is the hot path)."""
     alias = router.db_for_write(Event)
-    event_pk = rows.insert_prepared(Event, params, alias)
-    if values["lookup_indexed"] and _has_resource_rows(values):
+    resource_rows_now = values["lookup_indexed"] and _has_resource_rows(values)
+    # Only resource rows need the event's ID.
+    event_pk = rows.insert_prepared(Event, params, alias, returning=resource_rows_now)
+    if resource_rows_now:
         _insert_resource_rows(alias, [(event_pk, values["recipient_account_id"], values["event_time"],
                                        values["resources"])])
 
@@ -267,10 +269,19 @@ def _in_call(values):
     return _row(lookup_later=write_behind() and values["management_event"], **values)
 
 
+def _follow_up_after_commit(values):
+    # An event that enters the lookup later asks the writer thread, once its call commits.
+    if values["management_event"] and not values["lookup_indexed"]:
+        transaction.on_commit(_writer.request_follow_up, using=router.db_for_write(Event))
+
+
 def finish_ahead(ctx, spec, params, answer, drafted):
     """The row of the event of a call that writes, made from the answer it said before its
-    first write (``awsapi.operation.answer_ahead``), for ``api_call``'s ``finished``."""
-    return _in_call(finish(ctx, spec, params, answer, drafted))
+    first write (``awsapi.operation.answer_ahead``), for ``api_call``'s ``finished``. Its
+    follow-up is asked for now too: it runs after the commit, or not at all on a rollback."""
+    row = _in_call(finish(ctx, spec, params, answer, drafted))
+    _follow_up_after_commit(row[0])
+    return row
 
 
 _UNDRAFTED = object()
@@ -281,20 +292,20 @@ def api_call(ctx, spec, params, result, error=None, behind=False, drafted=_UNDRA
     event commits with no change of the call's, so it may be written behind the answer.
     ``drafted``: the call's ``draft``, when it was made before the call; ``finished``:
     its ``finish_ahead``, when that was made before the call's writes."""
-    if finished is None:
-        if drafted is _UNDRAFTED:
-            drafted = draft(ctx, spec, params)
-        if drafted is None:
-            return
-        values = finish(ctx, spec, params, result, drafted, error)
-        if behind and write_behind():
-            _writer.submit(values)
-            return
-        finished = _in_call(values)
-    _insert(*finished)
-    values = finished[0]
-    if values["management_event"] and not values["lookup_indexed"]:
-        transaction.on_commit(_writer.request_follow_up, using=router.db_for_write(Event))
+    if finished is not None:
+        _insert(*finished)
+        return
+    if drafted is _UNDRAFTED:
+        drafted = draft(ctx, spec, params)
+    if drafted is None:
+        return
+    values = finish(ctx, spec, params, result, drafted, error)
+    if behind and write_behind():
+        _writer.submit(values)
+        return
+    values, insert_params = _in_call(values)
+    _insert(values, insert_params)
+    _follow_up_after_commit(values)
 
 
 def console_login(*, identity, recipient_account_id, username, success, source_ip, user_agent,
