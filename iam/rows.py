@@ -324,9 +324,10 @@ def insert_params(fields, values, connection):
     return params
 
 
-def insert(model, values, alias=DEFAULT_DB_ALIAS):
-    """Insert one row of ``model`` from field values by attname; its new primary key."""
-    return insert_prepared(model, prepare_insert(model, values, alias), alias)
+def insert(model, values, alias=DEFAULT_DB_ALIAS, returning=True):
+    """Insert one row of ``model`` from field values by attname; its new primary key
+    (None without ``returning``)."""
+    return insert_prepared(model, prepare_insert(model, values, alias), alias, returning)
 
 
 def prepare_insert(model, values, alias=DEFAULT_DB_ALIAS):

@@ -141,12 +141,14 @@ def create_user(ctx, user_name=None, path=None, permissions_boundary=None, tags=
     # Inserted first, checked after: the unique index finds a taken name and the trigger
     # counts the new user, so neither needs a query of its own. A failure here leaves
     # nothing: dispatch's transaction rolls the whole action back.
+    values = {**fields, "account_id": account.pk, "permissions_boundary_id": boundary and boundary.pk}
+    limit = quota("USERS_PER_ACCOUNT")
     try:
         # A statement compiled once: the ORM's create() was a fifth of CreateUser's CPU.
-        pk = rows.insert(User, {**fields, "account_id": account.pk, "permissions_boundary_id": boundary and boundary.pk})
+        # Only the tags need the new row's ID.
+        pk = rows.insert(User, values, returning=answer is None)
     except IntegrityError:  # the name is taken (ignoring case), maybe by a concurrent call
         raise EntityAlreadyExists(f"User with name {user_name} already exists.") from None
-    limit = quota("USERS_PER_ACCOUNT")
     if rows.fetchone(_USERS_IN_ACCOUNT, [account.pk])[0] > limit:
         raise LimitExceeded(f"Cannot exceed quota for UsersPerAccount: {limit}")
     if answer is not None:
