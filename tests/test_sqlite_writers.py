@@ -7,13 +7,17 @@ import fcntl
 import os
 import threading
 import time
+from unittest import mock
 
 import pytest
 from django.db import connection, connections, transaction
 
+from awsapi.dispatch import dispatch
 from console import clock
 from console.sqlite.checkpoint import checkpointer
 from iam.models import Account
+from trail import record
+from trail.models import Event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -157,12 +161,6 @@ def test_a_call_that_says_its_answer_ahead_makes_its_event_before_it_takes_the_l
     # CreateUser knows its answer before its insert: its event's values (the answer in
     # CloudTrail's form, its resources, the INSERT's parameters) are made while other
     # writers may write, not between its insert and its commit.
-    from unittest import mock
-
-    from awsapi.dispatch import dispatch
-    from trail import record
-    from trail.models import Event
-
     made = []
     finish = record.finish
 
