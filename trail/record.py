@@ -101,16 +101,13 @@ def _save_many(batch):
     """The writer's batch: the events without resource rows in one executemany (most are
     reads, which name no resource), the others one by one for their IDs."""
     alias = router.db_for_write(Event)
-    connection = rows.database(alias)
-    sql, fields, _ = rows.insert_statement(Event, alias, returning=False)
+    sql, _, _ = rows.insert_statement(Event, alias, returning=False)
     plain = []
     for values in batch:
         if _has_resource_rows(values):
             _save(**values)
         else:
-            values = {**values, "resources": list(values.get("resources") or ()) or None,
-                      "lookup_indexed": _in_lookup_now(values)}
-            plain.append(rows.insert_params(fields, values, connection))
+            plain.append(_row(**values)[1])
     if plain:
         with rows.cursor(alias) as cursor:
             cursor.executemany(sql, plain)
