@@ -93,6 +93,19 @@ def children(pid):
     return found
 
 
+def workers(pid):
+    """The server's worker processes: its children but the one that delivers trails and
+    seals the event store (console/serve.py runs it beside them)."""
+    found = []
+    for child in children(pid):
+        try:
+            if b"delivertrails" not in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(child)
+        except OSError:
+            pass
+    return found
+
+
 def process_tree(pid):
     pids, todo = [], [pid]
     while todo:
@@ -384,8 +397,8 @@ def wrk(server, records_file, connections, seconds):
     env = {**os.environ, "REPLAY_FILE": str(records_file), "REPLAY_THREADS": str(threads)}
     before = cpu_seconds(server.process.pid)
     # Each worker's CPU too: 4 long-lived connections may land 2:2, 3:1 or 4:0 on 2 workers.
-    workers = children(server.process.pid)
-    before_each = [cpu_seconds(w) for w in workers]
+    server_workers = workers(server.process.pid)
+    before_each = [cpu_seconds(w) for w in server_workers]
     machine_before = machine_cpu_ticks()
     client = subprocess.Popen(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
@@ -394,13 +407,13 @@ def wrk(server, records_file, connections, seconds):
     )
     # Which worker holds each of wrk's connections, once it has opened them all.
     time.sleep(min(0.5, seconds / 4))
-    held = connections_by_worker(workers, server.port) if len(workers) > 1 else []
+    held = connections_by_worker(server_workers, server.port) if len(server_workers) > 1 else []
     stdout, stderr = client.communicate()
     if client.returncode:
         raise subprocess.CalledProcessError(client.returncode, client.args, stdout, stderr)
     cpu = cpu_seconds(server.process.pid) - before
     stolen = stolen_percent(machine_before, machine_cpu_ticks())
-    each = [cpu_seconds(w) - b for w, b in zip(workers, before_each)]
+    each = [cpu_seconds(w) - b for w, b in zip(server_workers, before_each)]
     result = json.loads(stdout.strip().splitlines()[-1])
     n = result["requests"]
     return {

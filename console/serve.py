@@ -13,9 +13,15 @@ other on one core instead of across two, which costs up to 40% more CPU per requ
 """
 
 import argparse
+import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
+import threading
+import uuid
+from pathlib import Path
 
 from console import affinity
 
@@ -40,6 +46,11 @@ CGI_VARIABLES = frozenset({
 # at threads * 2 the next client's connection waits in the kernel's backlog until one of
 # them closes. Requests beyond --threads wait in granian for a free thread anyway.
 CONNECTIONS_PER_WORKER = 512
+MANAGE = Path(__file__).resolve().parent.parent / "manage.py"
+# As granian's for its workers: what a stopping process gets before it is killed.
+STOP_TIMEOUT = 30
+
+log = logging.getLogger(__name__)
 
 
 def clean_environ(environ):
@@ -81,19 +92,79 @@ def parser():
 def main(argv=None):
     options = parser().parse_args(argv)
     clean_environ(os.environ)
-    # trail.apps.serving(): granian's worker processes inherit it and start the trail
-    # delivery thread; management commands and tests do not have it.
+    # granian's worker processes inherit it and write CloudTrail events behind their
+    # answers (console/settings.py); management commands and tests do not have it.
     os.environ["IAMLAB_SERVING"] = "1"
     claims = None
     if not options.share_cpus:
         # The workers (console/wsgi.py) claim their CPUs here; see console/affinity.py.
         claims = tempfile.mkdtemp(prefix="iamlab-cpus-")
         os.environ[affinity.ENVIRON] = claims
+    deliveries = Deliveries() if os.environ.get("IAMLAB_TRAIL_DELIVERY_SECONDS", "300") != "0" else None
     try:
+        if deliveries:
+            deliveries.start()
         _serve(options)
     finally:
+        if deliveries:
+            deliveries.stop()
         if claims:
             shutil.rmtree(claims, ignore_errors=True)
+
+
+class Deliveries(threading.Thread):
+    """Keeps one ``manage.py delivertrails --forever`` process running beside the workers,
+    starting another when it dies, until ``stop()``.
+
+    Not a thread of a worker: sealing the event store is pure Python (16-20 us an event,
+    bench/seal_events.py), so a seal run after 5 s at 8,000 calls a second holds a
+    worker's GIL for 0.7 s of CPU; its request threads then waited for the GIL up to the
+    interpreter's 5 ms switch interval at every turn, and GetCallerIdentity's p99 at 4
+    connections went over 10 ms. A process of its own is scheduled by the kernel, which
+    preempts it for a request within a time slice."""
+
+    def __init__(self):
+        super().__init__(name="trail-deliveries", daemon=True)
+        # One name for every process started here: a process started in a dead one's
+        # place takes back its lease at once (trail.delivery.run_periodically).
+        self.holder = f"serve-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        self.stopping = threading.Event()
+        self.process = None
+        self._lock = threading.Lock()
+
+    def command(self):
+        return [sys.executable, str(MANAGE), "delivertrails", "--forever", "--holder", self.holder]
+
+    def environ(self):
+        # Not a server worker: not pinned to a worker's CPU, and it writes its own
+        # events (if any) as it makes them rather than behind (console/settings.py).
+        env = dict(os.environ)
+        for name in ("IAMLAB_SERVING", affinity.ENVIRON):
+            env.pop(name, None)
+        return env
+
+    def run(self):
+        while not self.stopping.is_set():
+            with self._lock:
+                if self.stopping.is_set():
+                    return
+                self.process = subprocess.Popen(self.command(), env=self.environ())
+            status = self.process.wait()
+            if not self.stopping.wait(1):
+                log.warning("the trail delivery process ended (status %s); starting another", status)
+
+    def stop(self):
+        with self._lock:
+            self.stopping.set()
+            process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _serve(options):

@@ -4,12 +4,12 @@ import sys
 from django.apps import AppConfig
 
 
-def serving():
-    """Whether this process serves requests: the workers of ``python -m console.serve``
-    or ``runserver``'s serving child — not tests and not other management commands,
-    which must not start deliveries of their own."""
-    if os.environ.get("IAMLAB_SERVING") == "1":  # set by console.serve, inherited by its workers
-        return True
+def delivers_in_a_thread():
+    """Whether this process delivers trails and seals the event store from a thread of
+    its own: ``runserver``'s serving child only. The production server's workers do not
+    (console/serve.py runs ``delivertrails --forever`` beside them, away from their
+    request threads), and tests and other management commands must not start deliveries
+    of their own."""
     program = sys.argv[0] if sys.argv else ""
     if os.path.basename(program) != "manage.py" or sys.argv[1:2] != ["runserver"]:
         return False
@@ -22,7 +22,7 @@ class TrailConfig(AppConfig):
     name = "trail"
 
     def ready(self):
-        if serving() and os.environ.get("IAMLAB_TRAIL_DELIVERY_SECONDS", "300") != "0":
+        if delivers_in_a_thread() and os.environ.get("IAMLAB_TRAIL_DELIVERY_SECONDS", "300") != "0":
             from trail.delivery import start_background
 
             start_background()

@@ -10,10 +10,12 @@ event reaches a bucket exactly once. CloudTrail writes as the service principal
 ``cloudtrail.amazonaws.com``: only a bucket policy that allows it lets the file in,
 else the trail's LatestDeliveryError says AccessDenied and the events wait.
 
-``deliver()`` runs from ``manage.py delivertrails`` and, in a served process, from a
-daemon thread every IAMLAB_TRAIL_DELIVERY_SECONDS (and the event store is sealed every
-IAMLAB_EVENT_SEAL_SECONDS in between); a lease row (DeliveryClaim) makes sure only one
-of the server's worker processes delivers or seals at a time."""
+``deliver()`` runs from ``manage.py delivertrails`` and, periodically, every
+IAMLAB_TRAIL_DELIVERY_SECONDS (the event store is sealed every IAMLAB_EVENT_SEAL_SECONDS
+in between, ``run_periodically``): in a process of its own beside the production
+server's workers (``delivertrails --forever``, started by console/serve.py), in a
+thread of ``runserver``'s. A lease row (DeliveryClaim) makes sure only one process
+delivers or seals at a time."""
 
 import gzip
 import hashlib
@@ -400,34 +402,40 @@ def schedule(deliver_every, seal_every):
         yield tick, (ticks * tick) // deliver_every > ((ticks - 1) * tick) // deliver_every
 
 
+def run_periodically(stop, holder=None, alive=lambda: True):
+    """Deliver every ``interval()`` seconds and seal every ``seal_interval()`` seconds
+    until ``stop`` (a threading.Event) is set or ``alive()`` turns false, each checked
+    between runs: a run in progress finishes and gives back its lease. ``holder`` names
+    the lease's holder, so that a process started again in a dead one's place under the
+    same name takes its lease back at once instead of waiting out LEASE."""
+    from django.db import connection
+
+    holder = holder or f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    for wait, trails in schedule(interval(), seal_interval()):
+        if stop.wait(wait) or not alive():
+            return
+        try:
+            run_once(holder, trails)
+        except Exception:  # a bad run must not end the loop; the next one retries
+            log.exception("trail delivery run failed")
+        finally:
+            connection.close()
+
+
 _started = threading.Lock()
 _thread = None
 
 
 def start_background():
-    """Start the daemon thread that delivers every ``interval()`` seconds and seals every
-    ``seal_interval()`` seconds (once per process)."""
+    """Start a daemon thread running ``run_periodically`` (once per process): what
+    ``runserver`` does; the production server runs ``delivertrails --forever`` in a
+    process of its own instead (console/serve.py)."""
     global _thread
     with _started:
         if _thread is not None:
             return _thread
-        holder = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         stop = threading.Event()
-
-        def loop():
-            from django.db import connection
-
-            for wait, trails in schedule(interval(), seal_interval()):
-                if stop.wait(wait):
-                    return
-                try:
-                    run_once(holder, trails)
-                except Exception:  # a bad run must not end the thread; the next one retries
-                    log.exception("trail delivery run failed")
-                finally:
-                    connection.close()
-
-        _thread = threading.Thread(target=loop, name="trail-delivery", daemon=True)
+        _thread = threading.Thread(target=run_periodically, args=(stop,), name="trail-delivery", daemon=True)
         _thread.stop = stop
         _thread.start()
         return _thread

@@ -74,12 +74,18 @@ def server_args():
     return []
 
 
+def server_environ():
+    """This process's environment without what would point the server at the tests'
+    database or settings."""
+    return {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG", "DJANGO_SETTINGS_MODULE")}
+
+
 @pytest.fixture
 def instance(tmp_path, server_env, server_args):
     """A fresh var dir with a root access key, and the server started on it as `make run`
     does, with LEAKY (and ``server_env``) in its environment: (url, createaccount's JSON,
     process)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG", "DJANGO_SETTINGS_MODULE")}
+    env = server_environ()
     env.update(LEAKY, IAMLAB_VAR_DIR=str(tmp_path / "var"), **server_env)
     manage = [PYTHON, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True, timeout=300)
@@ -124,6 +130,24 @@ def instance(tmp_path, server_env, server_args):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+def test_a_worker_puts_what_start_up_made_out_of_the_collectors_sight():
+    # console/wsgi.py: a full collection would otherwise walk every module, class and
+    # service model again, stopping the worker's requests for tens of milliseconds.
+    probe = (
+        "import gc, json, console.wsgi\n"
+        "from awsapi.protocol.common import service_model\n"
+        "walked = gc.get_objects()\n"
+        "models = [service_model(s) for s in ('iam', 's3', 'sts', 'cloudtrail')]\n"
+        "print(json.dumps([gc.get_freeze_count(), len(walked), [any(o is m for o in walked) for m in models]]))\n"
+    )
+    out = subprocess.run([PYTHON, "-c", probe], env=server_environ(), cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    frozen, walked, models_walked = json.loads(out.stdout.splitlines()[-1])
+    assert frozen > 50_000 and walked < frozen / 20
+    assert models_walked == [False] * 4  # loaded at start-up, and frozen with it
 
 
 def get(url, path):
@@ -249,16 +273,26 @@ def test_the_events_a_worker_has_queued_are_written_when_it_stops(instance, tmp_
     assert recorded() == 20
 
 
-def workers(server):
-    """The worker processes of the server process ``server``."""
+def children(server):
+    """The child processes of the server process ``server``: (pid, command line) each."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
             if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == server:
-                found.append(int(entry.name))
+                found.append((int(entry.name), (entry / "cmdline").read_bytes().split(b"\0")))
         except OSError:  # gone meanwhile
             pass
     return sorted(found)
+
+
+def workers(server):
+    """The worker processes of the server process ``server``."""
+    return [pid for pid, command in children(server) if b"delivertrails" not in command]
+
+
+def deliverers(server):
+    """The processes the server process ``server`` runs to deliver trails and seal events."""
+    return [pid for pid, command in children(server) if b"delivertrails" in command]
 
 
 def _each(names, read):
@@ -327,3 +361,54 @@ def test_share_cpus_leaves_the_workers_on_every_cpu(instance):
     everywhere = frozenset(os.sched_getaffinity(process.pid))
     for worker in workers(process.pid):
         assert set(cpus(worker)) == {everywhere}
+
+
+@pytest.mark.parametrize("server_env", [{"IAMLAB_EVENT_SEAL_SECONDS": "1"}])
+def test_a_process_beside_the_workers_seals_the_event_store_and_another_takes_over_when_it_dies(instance, tmp_path):
+    # Not a thread of a worker: sealing is pure Python and would hold the GIL its
+    # request threads need (console/serve.py, Deliveries).
+    import sqlite3
+
+    import boto3
+
+    url, facts, process = instance
+    deadline = time.monotonic() + 30
+    while not (found := deliverers(process.pid)):
+        assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+        time.sleep(0.1)
+    (first,) = found
+    assert set(cpus(first)) == {frozenset(os.sched_getaffinity(process.pid))}  # on no worker's CPU
+    sts = boto3.client("sts", endpoint_url=url, region_name="us-east-1", aws_access_key_id=facts["access_key_id"],
+                       aws_secret_access_key=facts["secret_access_key"])
+    database = tmp_path / "var" / "iamlab.sqlite3"
+
+    def sealed_and_recorded():
+        with sqlite3.connect(database) as db:
+            sealed = db.execute("SELECT COALESCE(MAX(last_event), 0) FROM trail_eventseal").fetchone()[0]
+            recorded = db.execute("SELECT COALESCE(MAX(id), 0) FROM trail_event").fetchone()[0]
+        return sealed, recorded
+
+    os.kill(first, signal.SIGKILL)
+    while (found := deliverers(process.pid)) in ([], [first]):
+        assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+        time.sleep(0.1)
+    (second,) = found
+    for _ in range(5):
+        sts.get_caller_identity()
+    # Sealed once settled (trail.delivery.SETTLE, 10 s) by the process started in the
+    # killed one's place.
+    deadline = time.monotonic() + 40
+    while (counts := sealed_and_recorded())[0] < counts[1] or counts[1] < 5:
+        assert time.monotonic() < deadline, (counts, (tmp_path / "server.log").read_text())
+        time.sleep(0.5)
+    assert deliverers(process.pid) == [second]
+    verified = subprocess.run(
+        [PYTHON, str(ROOT / "manage.py"), "validatelogs", "--event-store"],
+        env={**server_environ(), "IAMLAB_VAR_DIR": str(tmp_path / "var")}, cwd=ROOT, capture_output=True, text=True,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+    process.send_signal(signal.SIGTERM)
+    process.wait(15)
+    assert process.returncode == 0, (tmp_path / "server.log").read_text()
+    assert not Path(f"/proc/{second}").exists()  # stopped with the server, not left behind

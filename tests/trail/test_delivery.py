@@ -267,6 +267,45 @@ def test_one_delivery_runner_at_a_time(db, frozen_clock):
     assert delivery.run_once("worker-2") is True  # released by worker-3's run
 
 
+def test_a_process_started_in_a_dead_ones_place_under_its_name_takes_its_lease_at_once(ctx, frozen_clock):
+    # console/serve.py starts each delivery process with the same --holder.
+    dispatch(ctx, "iam:CreateUser", {"UserName": "carol"})
+    frozen_clock.advance(minutes=1)
+    assert delivery.claim("serve-1-abc", frozen_clock.current)  # and then killed mid-run
+    assert delivery.run_once("serve-9-def", trails=False) is False  # another server's waits out the lease
+    assert delivery.run_once("serve-1-abc", trails=False) is True
+    assert Event.objects.get(event_name="CreateUser").pk <= digests.last_sealed()
+    assert DeliveryClaim.objects.get().expires is None
+
+
+class Waits:
+    """A stand-in for the loop's threading.Event: each wait is noted, none is waited,
+    and it reads as set from the ``set_after``-th wait on."""
+
+    def __init__(self, set_after=None):
+        self.seconds, self.set_after = [], set_after
+
+    def wait(self, seconds):
+        self.seconds.append(seconds)
+        return self.set_after is not None and len(self.seconds) >= self.set_after
+
+
+def test_the_periodic_runs_end_when_stopped_or_when_their_server_is_gone(db, monkeypatch):
+    monkeypatch.setenv("IAMLAB_EVENT_SEAL_SECONDS", "1")
+    runs = []
+    monkeypatch.setattr(delivery, "run_once", lambda holder, trails: runs.append(holder))
+    stop = Waits(set_after=4)
+    delivery.run_periodically(stop, "serve-1-abc")
+    assert stop.seconds == [1.0] * 4 and runs == ["serve-1-abc"] * 3
+    # alive() is asked after each wait, before the run: once the process that started
+    # this one is gone, no run begins.
+    runs.clear()
+    alive = iter([True, True, False])
+    never = Waits()
+    delivery.run_periodically(never, "serve-1-abc", alive=lambda: next(alive))
+    assert len(never.seconds) == 3 and runs == ["serve-1-abc"] * 2
+
+
 def test_a_seal_run_between_deliveries_seals_and_delivers_nothing(ctx, trail, frozen_clock):
     dispatch(ctx, "iam:CreateUser", {"UserName": "carol"})
     frozen_clock.advance(minutes=1)
@@ -486,15 +525,17 @@ def test_a_trail_changed_on_every_attempt_gets_its_files_built_inside_the_transa
 
 
 @pytest.mark.parametrize("argv,env,expected", [
-    # granian's worker processes, started by `python -m console.serve`
-    (["/srv/iamlab/console/serve.py", "--bind", "127.0.0.1:8000"], {"IAMLAB_SERVING": "1"}, True),
+    # granian's worker processes, started by `python -m console.serve`, which runs
+    # `delivertrails --forever` beside them instead
+    (["/srv/iamlab/console/serve.py", "--bind", "127.0.0.1:8000"], {"IAMLAB_SERVING": "1"}, False),
+    (["manage.py", "delivertrails", "--forever"], {}, False),
     (["manage.py", "delivertrails"], {"IAMLAB_SERVING": "0"}, False),
     (["manage.py", "runserver"], {"RUN_MAIN": "true"}, True),
     (["manage.py", "runserver"], {}, False),
     (["manage.py", "delivertrails"], {}, False),
     (["/srv/.venv/bin/pytest"], {}, False),
 ])
-def test_only_a_serving_process_starts_the_delivery_thread(monkeypatch, argv, env, expected):
+def test_only_runservers_serving_process_starts_the_delivery_thread(monkeypatch, argv, env, expected):
     from trail import apps
 
     monkeypatch.setattr(apps.sys, "argv", argv)
@@ -502,4 +543,4 @@ def test_only_a_serving_process_starts_the_delivery_thread(monkeypatch, argv, en
     monkeypatch.delenv("IAMLAB_SERVING", raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert apps.serving() is expected
+    assert apps.delivers_in_a_thread() is expected
