@@ -148,7 +148,8 @@ class Deliveries(threading.Thread):
             with self._lock:
                 if self.stopping.is_set():
                     return
-                self.process = subprocess.Popen(self.command(), env=self.environ())
+                # Its own process group too (see console/wsgi.py): stopped by stop() only.
+                self.process = subprocess.Popen(self.command(), env=self.environ(), process_group=0)
             status = self.process.wait()
             if not self.stopping.wait(1):
                 log.warning("the trail delivery process ended (status %s); starting another", status)
