@@ -142,12 +142,20 @@ def test_a_worker_puts_what_start_up_made_out_of_the_collectors_sight():
         "models = [service_model(s) for s in ('iam', 's3', 'sts', 'cloudtrail')]\n"
         "print(json.dumps([gc.get_freeze_count(), len(walked), [any(o is m for o in walked) for m in models]]))\n"
     )
-    out = subprocess.run([PYTHON, "-c", probe], env=server_environ(), cwd=ROOT, capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 0, out.stderr
-    frozen, walked, models_walked = json.loads(out.stdout.splitlines()[-1])
+
+    def run(**env):
+        out = subprocess.run([PYTHON, "-c", probe], env={**server_environ(), **env}, cwd=ROOT, capture_output=True,
+                             text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout.splitlines()[-1])
+
+    # As console.serve starts its workers.
+    frozen, walked, models_walked = run(IAMLAB_SERVING="1")
     assert frozen > 50_000 and walked < frozen / 20
     assert models_walked == [False] * 4  # loaded at start-up, and frozen with it
+    # A process that only imports the app (a test run, runserver) freezes nothing.
+    frozen, _, _ = run()
+    assert frozen == 0
 
 
 def get(url, path):
