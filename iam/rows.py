@@ -75,6 +75,10 @@ class _SQLiteCursor:
     def lastrowid(self):
         return self._cursor.lastrowid
 
+    @property
+    def rowcount(self):
+        return self._cursor.rowcount
+
 
 _remembered = threading.local()
 

@@ -151,6 +151,27 @@ def test_an_event_the_database_refuses_does_not_stop_the_lookup(alice, behind, s
     assert sorted(Event.objects.values_list("event_name", flat=True)) == ["CreateUser", "ListUsers"]  # LookupEvents: queued
 
 
+def test_a_pending_event_gets_a_resource_row_for_each_resource_with_its_account_and_time(alice, behind):
+    # On SQLite the rows are made inside SQLite from the event's stored JSON: what they
+    # hold must be what the event recorded, names with quotes and non-ASCII letters too.
+    user = {"type": "AWS::IAM::User", "name": 'dana "the admin" Ñúñez'}
+    key = {"type": "AWS::IAM::AccessKey", "name": "AKIAIOSFODNN7EXAMPLE", "arn": ""}
+    record._save(lookup_later=True, **event_values("CreateAccessKey", resources=[user, key]))
+    # A sign-in that named no account belongs to no account's lookup: no rows.
+    record._save(lookup_later=True, **event_values("ConsoleLogin", recipient_account_id=None, resources=[user]))
+    record._save(lookup_later=True, **event_values("ListUsers", resources=[]))
+    record._index_pending("default")
+    assert not Event.objects.filter(lookup_indexed=False).exists()
+    created = Event.objects.get(event_name="CreateAccessKey")
+    assert list(EventResource.objects.order_by("pk").values_list(
+        "event_id", "account_id", "event_time", "resource_type", "resource_name")) == [
+        (created.pk, ALICE_ACCOUNT, created.event_time, "AWS::IAM::User", 'dana "the admin" Ñúñez'),
+        (created.pk, ALICE_ACCOUNT, created.event_time, "AWS::IAM::AccessKey", "AKIAIOSFODNN7EXAMPLE"),
+    ]
+    assert lookup(alice, "ResourceName", 'dana "the admin" Ñúñez') == ["CreateAccessKey"]
+    assert lookup(alice, "ResourceType", "AWS::IAM::AccessKey") == ["CreateAccessKey"]
+
+
 def test_a_data_event_is_never_in_the_lookup(alice, behind):
     record._save(**event_values("PutObject", event_source="s3.amazonaws.com", management_event=False,
                                 resources=[{"type": "AWS::S3::Object", "name": "arn:aws:s3:::b/k"}]))
