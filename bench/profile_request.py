@@ -8,7 +8,14 @@ to measure as the server runs (events written behind the answer, by a thread who
 counts too).
 
     .venv/bin/python bench/profile_request.py [--action sts] [--n 5000] [--profile] [--sort tottime]
-        [--breakdown] [--frames] [--data-trail]
+        [--breakdown] [--frames] [--lock] [--pool 2] [--data-trail]
+
+--lock shows what runs while a write transaction holds the database's write lock (the
+flock of console/sqlite/base.py), step by step: under load every other writer waits
+that long. --pool 2 takes the requests in turn on two threads, as a worker's two
+threads do in the server: each transaction then finds its connection's page cache
+emptied by the other's commit (SQLite starts it over whenever another connection
+wrote), as it does there.
 """
 
 import argparse
@@ -208,6 +215,91 @@ def count_wal_frames():
     return counts
 
 
+def lock_steps():
+    """Time each step of the write transactions while they hold the write lock, by the
+    thread's kind (the request's, the trail writer's); returns {(kind, step): [times,
+    wall seconds, CPU seconds]}. A step is a statement (by its first words), the Python
+    between two of them, BEGIN, COMMIT or the lock's release; "whole hold" is from the
+    flock taken to the flock released."""
+    import threading
+    from collections import defaultdict
+
+    from django.db.backends.base import base as django_base
+
+    from console.sqlite import base
+    from iam import rows
+
+    steps = defaultdict(lambda: [0, 0.0, 0.0])
+    local = threading.local()
+    clock, cpu = time.perf_counter, time.thread_time
+
+    def kind():
+        name = threading.current_thread().name
+        return "trail writer" if name == "trail-writer" else "request" if name != "sqlite-checkpoint" else name
+
+    def mark(step):
+        if getattr(local, "held", False):
+            wall, spent = clock(), cpu()
+            entry = steps[(kind(), step)]
+            entry[0] += 1
+            entry[1] += wall - local.wall
+            entry[2] += spent - local.cpu
+            local.wall, local.cpu = wall, spent
+
+    def wrap(owner, name, before=None, after=None):
+        original = getattr(owner, name)
+
+        def wrapper(self, *args):
+            if before:
+                mark(before)
+            result = original(self, *args)
+            if after:
+                mark(after(*args) if callable(after) else after)
+            return result
+
+        setattr(owner, name, wrapper)
+        return original
+
+    lock = base.DatabaseWrapper._lock_writers
+    unlock = base.DatabaseWrapper._unlock_writers
+
+    def locked(self):
+        lock(self)
+        local.held = True
+        local.wall = local.start_wall = clock()
+        local.cpu = local.start_cpu = cpu()
+
+    def unlocked(self):
+        held = self._holding and getattr(local, "held", False)
+        unlock(self)
+        if held:
+            mark("release the lock")
+            entry = steps[(kind(), "whole hold")]
+            entry[0] += 1
+            entry[1] += clock() - local.start_wall
+            entry[2] += cpu() - local.start_cpu
+            local.held = False
+
+    base.DatabaseWrapper._lock_writers, base.DatabaseWrapper._unlock_writers = locked, unlocked
+    wrap(base.DatabaseWrapper, "_begin", after="BEGIN")
+    wrap(django_base.BaseDatabaseWrapper, "_commit", before="Python", after="COMMIT")
+
+    def statement(sql, *_):
+        return " ".join(sql.split()[:3])[:48]
+
+    wrap(rows._SQLiteCursor, "execute", before="Python", after=statement)
+    wrap(rows._SQLiteCursor, "executemany", before="Python", after=statement)
+    return steps
+
+
+def print_lock_steps(steps, n):
+    print(f"{'thread':13} {'step while the write lock is held':48} {'times':>6} {'wall µs':>8} {'CPU µs':>8}"
+          f" {'CPU µs/req':>10}")
+    for (kind, step), (times, wall, spent) in sorted(steps.items(), key=lambda item: (item[0][0], -item[1][2])):
+        print(f"{kind:13} {step:48} {times:6d} {wall / times * 1e6:8.1f} {spent / times * 1e6:8.1f}"
+              f" {spent / n * 1e6:10.1f}")
+
+
 FRESH_REQUESTS = 0  # set from --n: how many distinct requests a {n} body needs
 
 PARTS = [
@@ -279,7 +371,9 @@ def main():
     parser.add_argument("--as-user", action="store_true",
                         help="sign as IAM user 'reader' (IAMReadOnlyAccess, in a group) instead of the root user")
     parser.add_argument("--pool", type=int, default=0,
-                        help="run each request on a thread of a pool of this size, as the server's threads do")
+                        help="take the requests in turn on this many threads, as a worker's threads do")
+    parser.add_argument("--lock", action="store_true",
+                        help="each step while a write transaction holds the write lock, its wall and CPU time")
     parser.add_argument("--frames", action="store_true",
                         help="WAL frames (pages written) per write transaction and per request, by thread")
     parser.add_argument("--data-trail", action="store_true",
@@ -324,13 +418,16 @@ def main():
             result.close()
 
     if options.pool:
+        import itertools
         from concurrent.futures import ThreadPoolExecutor
 
-        pool = ThreadPoolExecutor(options.pool)
+        # One executor a thread: a pool of several would hand every request to the one
+        # thread that is idle (the requests come one by one), never to the others.
+        turns = itertools.cycle([ThreadPoolExecutor(1) for _ in range(options.pool)])
         direct = once
 
         def once():
-            pool.submit(direct).result()
+            next(turns).submit(direct).result()
 
     for _ in range(200):
         once()
@@ -342,6 +439,15 @@ def main():
         gc.freeze()
     if options.breakdown:
         breakdown(once, options.n)
+        return
+    if options.lock:
+        from trail.record import flush
+
+        steps = lock_steps()
+        for _ in range(options.n):
+            once()
+        flush()
+        print_lock_steps(steps, options.n)
         return
     if options.frames:
         from trail.record import flush
