@@ -219,8 +219,8 @@ def lock_steps():
     """Time each step of the write transactions while they hold the write lock, by the
     thread's kind (the request's, the trail writer's); returns {(kind, step): [times,
     wall seconds, CPU seconds]}. A step is a statement (by its first words), the Python
-    between two of them, BEGIN, COMMIT or the lock's release; "whole hold" is from the
-    flock taken to the flock released."""
+    between two of them, BEGIN or COMMIT; "whole hold" is from the flock taken to its
+    release."""
     import threading
     from collections import defaultdict
 
@@ -234,8 +234,7 @@ def lock_steps():
     clock, cpu = time.perf_counter, time.thread_time
 
     def kind():
-        name = threading.current_thread().name
-        return "trail writer" if name == "trail-writer" else "request" if name != "sqlite-checkpoint" else name
+        return "trail writer" if threading.current_thread().name == "trail-writer" else "request"
 
     def mark(step):
         if getattr(local, "held", False):
@@ -258,7 +257,6 @@ def lock_steps():
             return result
 
         setattr(owner, name, wrapper)
-        return original
 
     lock = base.DatabaseWrapper._lock_writers
     unlock = base.DatabaseWrapper._unlock_writers
@@ -270,15 +268,13 @@ def lock_steps():
         local.cpu = local.start_cpu = cpu()
 
     def unlocked(self):
-        held = self._holding and getattr(local, "held", False)
-        unlock(self)
-        if held:
-            mark("release the lock")
+        if self._holding and getattr(local, "held", False):
             entry = steps[(kind(), "whole hold")]
             entry[0] += 1
             entry[1] += clock() - local.start_wall
             entry[2] += cpu() - local.start_cpu
             local.held = False
+        unlock(self)
 
     base.DatabaseWrapper._lock_writers, base.DatabaseWrapper._unlock_writers = locked, unlocked
     wrap(base.DatabaseWrapper, "_begin", after="BEGIN")
