@@ -24,6 +24,7 @@ import uuid
 from pathlib import Path
 
 from console import affinity
+from trail.apps import deliveries_on
 
 # granian starts every request's WSGI environ from a copy of the server's os.environ
 # (granian/wsgi.py), as CGI did: a variable named like a request header or a CGI
@@ -100,7 +101,7 @@ def main(argv=None):
         # The workers (console/wsgi.py) claim their CPUs here; see console/affinity.py.
         claims = tempfile.mkdtemp(prefix="iamlab-cpus-")
         os.environ[affinity.ENVIRON] = claims
-    deliveries = Deliveries() if os.environ.get("IAMLAB_TRAIL_DELIVERY_SECONDS", "300") != "0" else None
+    deliveries = Deliveries() if deliveries_on() else None
     try:
         if deliveries:
             deliveries.start()

@@ -4,6 +4,13 @@ import sys
 from django.apps import AppConfig
 
 
+def deliveries_on():
+    """Whether trails are delivered and the event store sealed at all
+    (IAMLAB_TRAIL_DELIVERY_SECONDS=0 turns both off), by whichever serves: a thread of
+    ``runserver`` or the production server's delivery process (console/serve.py)."""
+    return os.environ.get("IAMLAB_TRAIL_DELIVERY_SECONDS", "300") != "0"
+
+
 def delivers_in_a_thread():
     """Whether this process delivers trails and seals the event store from a thread of
     its own: ``runserver``'s serving child only. The production server's workers do not
@@ -22,7 +29,7 @@ class TrailConfig(AppConfig):
     name = "trail"
 
     def ready(self):
-        if delivers_in_a_thread() and os.environ.get("IAMLAB_TRAIL_DELIVERY_SECONDS", "300") != "0":
+        if delivers_in_a_thread() and deliveries_on():
             from trail.delivery import start_background
 
             start_background()

@@ -4,7 +4,7 @@ exactly one; secret parameters never reach an event."""
 import json
 import uuid
 
-from django.db import connections, router, transaction
+from django.db import router, transaction
 
 from console import clock
 from iam import rows
@@ -99,10 +99,11 @@ PENDING_CHUNK = 1000
 def _index_pending(alias):
     """Enter pending events in the lookup: the five attribute indexes (by flipping
     ``lookup_indexed``) and their resource rows. A full chunk asks the writer for more."""
-    quote = connections[alias].ops.quote_name
+    connection = rows.database(alias)
+    quote = connection.ops.quote_name
     tables = {"event": quote(Event._meta.db_table), "resource": quote(EventResource._meta.db_table)}
     with rows.cursor(alias) as cursor:
-        if rows.database(alias).vendor == "sqlite":
+        if connection.vendor == "sqlite":
             cursor.execute(_RESOURCES_OF_PENDING.format(**tables), [PENDING_CHUNK])
             cursor.execute(_ENTER_PENDING.format(**tables), [True, PENDING_CHUNK])
             if cursor.rowcount == PENDING_CHUNK:

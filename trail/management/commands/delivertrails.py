@@ -30,7 +30,8 @@ class Command(BaseCommand):
     def forever(self, holder):
         stop = threading.Event()
         # Both end the loop between runs, so a run in progress finishes and gives back
-        # its lease (the terminal's Ctrl-C reaches this process as well as the server).
+        # its lease: SIGTERM from console/serve.py (which starts this process in a
+        # process group of its own, out of the terminal's Ctrl-C), SIGINT when run by hand.
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, lambda *_: stop.set())
         # Should the server die without stopping this process (SIGKILL), it is adopted
