@@ -137,7 +137,7 @@ def chart(account_id, attribute, lower, upper, excluding_request=None):
     """The stacked bars (events per interval by source) and the error strip, as SVG
     geometry for the template: a burst of AccessDenied shows as a red spike. Without the
     event of the request ``excluding_request``."""
-    record.flush()
+    record.flush(by_attribute=bool(attribute))
     rows = _timeline_rows(account_id, attribute, lower, upper, excluding_request)
     capped = len(rows) >= CHART_LIMIT
     if capped:

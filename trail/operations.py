@@ -159,8 +159,10 @@ def management_events(account_id, attribute, lower, upper):
 
 def find_events(account_id, attribute, lower, upper, cursor, limit):
     """Up to ``limit`` events of the account newest first (two queries at most)."""
-    record.flush()  # this process's own calls are in the history as soon as answered
     key, value = attribute if attribute else (None, None)
+    # This process's own calls are in the history as soon as answered, and by attribute
+    # every write's (trail/writer.py).
+    record.flush(by_attribute=key is not None)
     if key in RESOURCE_COLUMNS:
         rows = EventResource.objects.filter(
             account_id=account_id, event_time__gte=lower, event_time__lte=upper, **{RESOURCE_COLUMNS[key]: value}

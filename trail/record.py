@@ -74,10 +74,15 @@ def _insert_resource_rows(alias, events):
 # holds exactly these), whichever process wrote them: a process that died before its
 # writer got to its events leaves them for the next.
 _PENDING_IDS = "SELECT id FROM {event} WHERE management_event AND NOT lookup_indexed ORDER BY id LIMIT %s"
+# NOT lookup_indexed again on the updated rows: on PostgreSQL a concurrent follow-up's
+# subquery may have picked the same rows, and only this term is checked again on the row
+# as the other one committed it (its resource rows would be doubled).
 _PENDING = (
-    "UPDATE {event} SET lookup_indexed = %s WHERE id IN (" + _PENDING_IDS + ") "
+    "UPDATE {event} SET lookup_indexed = %s WHERE id IN (" + _PENDING_IDS + ") AND NOT lookup_indexed "
     "RETURNING id, recipient_account_id, event_time, resources"
 )
+# Whether a lookup by an attribute must enter pending events first (the index above).
+_ANY_PENDING = "SELECT 1 FROM {event} WHERE management_event AND NOT lookup_indexed LIMIT 1"
 # On SQLite, the same in two statements that run wholly inside SQLite: the resource rows
 # made from each event's JSON (json_each), then the flags. The driver lets go of the GIL
 # for each row it steps through, and each time a request thread of this process may take
@@ -96,12 +101,16 @@ _ENTER_PENDING = "UPDATE {event} SET lookup_indexed = %s WHERE id IN (" + _PENDI
 PENDING_CHUNK = 1000
 
 
+def _tables(connection):
+    quote = connection.ops.quote_name
+    return {"event": quote(Event._meta.db_table), "resource": quote(EventResource._meta.db_table)}
+
+
 def _index_pending(alias):
     """Enter pending events in the lookup: the five attribute indexes (by flipping
     ``lookup_indexed``) and their resource rows. A full chunk asks the writer for more."""
     connection = rows.database(alias)
-    quote = connection.ops.quote_name
-    tables = {"event": quote(Event._meta.db_table), "resource": quote(EventResource._meta.db_table)}
+    tables = _tables(connection)
     with rows.cursor(alias) as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(_RESOURCES_OF_PENDING.format(**tables), [PENDING_CHUNK])
@@ -141,10 +150,22 @@ def _save_many(batch):
 _writer = Writer(_save_many, lambda: _index_pending(router.db_for_write(Event)))
 
 
-def flush():
-    """Write the events this process has queued (trail/writer.py) before reading them."""
-    if write_behind():
-        _writer.flush()
+def flush(by_attribute=False):
+    """Write the events this process has queued (trail/writer.py) before reading them;
+    ``by_attribute``: before a lookup by an attribute, enter every event still pending,
+    whichever process committed it (its writer enters it at most
+    ``TRAIL_LOOKUP_INDEX_SECONDS`` later)."""
+    if not write_behind():
+        return
+    _writer.flush()
+    if by_attribute:
+        alias = router.db_for_write(Event)
+        with rows.cursor(alias) as cursor:
+            cursor.execute(_ANY_PENDING.format(**_tables(rows.database(alias))))
+            pending = cursor.fetchone() is not None
+        if pending:
+            with transaction.atomic(using=alias):
+                _index_pending(alias)
 
 
 def lower_camel(name):

@@ -5,16 +5,18 @@ its own, and on SQLite the database's one write lock, which concurrent writers w
 for by sleeping): a GetCallerIdentity spent 0.2 of its 0.68 ms there. Events of calls
 whose change must commit together with their event (a CreateUser and its event) are
 still written in the call's transaction, but enter LookupEvents' attribute indexes and
-get their resource rows here, after the commit (trail/record.py's ``_index_pending``);
-the events of every other call go to this process's writer thread, which writes what
-has gathered in one transaction at most ``TRAIL_WRITE_BEHIND_SECONDS`` later.
+get their resource rows here, after the commit (trail/record.py's ``_index_pending``),
+with those of the other writes of at most ``TRAIL_LOOKUP_INDEX_SECONDS``; the events of
+every other call go to this process's writer thread, which writes what has gathered in
+one transaction at most ``TRAIL_WRITE_BEHIND_SECONDS`` later.
 
 What that trades: CloudTrail itself shows an event minutes after the call; here it is
 milliseconds, and LookupEvents and the event history flush this process's queue first,
-so a caller sees its own calls at once. A process killed outright (SIGKILL, power) loses
-the events of its last few milliseconds, as SQLite in WAL mode with synchronous=NORMAL
-may lose its last commits on power loss; a process that exits (SIGTERM, SIGINT, the end
-of a test run) writes them first."""
+so a caller sees its own calls at once, and a lookup by an attribute enters every
+write's event still pending, whichever process committed it. A process killed outright
+(SIGKILL, power) loses the events of its last few milliseconds, as SQLite in WAL mode
+with synchronous=NORMAL may lose its last commits on power loss; a process that exits
+(SIGTERM, SIGINT, the end of a test run) writes them first."""
 
 import logging
 import os
@@ -36,9 +38,16 @@ def enabled():
     return settings.TRAIL_WRITE_BEHIND_SECONDS > 0
 
 
+def _follow_up_seconds():
+    return max(settings.TRAIL_WRITE_BEHIND_SECONDS, settings.TRAIL_LOOKUP_INDEX_SECONDS)
+
+
 class Writer:
-    """``save_many(batch)`` writes a batch of queued events; ``follow_up()``, when asked
-    for (``request_follow_up``), runs once after the next batch, in its transaction."""
+    """``save_many(batch)`` writes a batch of queued events, at most
+    ``TRAIL_WRITE_BEHIND_SECONDS`` after the first was queued; ``follow_up()``, when asked
+    for (``request_follow_up``), runs once (however often it was asked) in the transaction
+    of the first batch written at least ``TRAIL_LOOKUP_INDEX_SECONDS`` after it was first
+    asked for, or of any batch a ``flush`` waits for."""
 
     def __init__(self, save_many, follow_up=None):
         self._save_many = save_many
@@ -50,6 +59,8 @@ class Writer:
         self._cond = threading.Condition()
         self._pending = []
         self._follow_up_asked = False
+        self._follow_up_requests = 0  # counted in _submitted, answered by the follow-up
+        self._batch_due = self._follow_up_due = 0.0
         self._submitted = 0
         self._written = 0
         self._flushers = 0
@@ -57,24 +68,28 @@ class Writer:
 
     def submit(self, values):
         """Queue one event (``_save``'s keyword arguments)."""
-        with self._queue() as first:
+        with self._queue():
             self._pending.append(values)
-            if first or len(self._pending) >= MAX_BATCH:
+            if len(self._pending) == 1:
                 # The first event starts the writer's wait for more; a full batch ends it.
+                self._batch_due = time.monotonic() + settings.TRAIL_WRITE_BEHIND_SECONDS
+                self._cond.notify_all()
+            elif len(self._pending) >= MAX_BATCH:
                 self._cond.notify_all()
 
     def request_follow_up(self):
         """Run ``follow_up`` after the next batch (once, however often it is asked);
         ``flush`` waits for it too."""
-        with self._queue() as first:
-            self._follow_up_asked = True
-            if first:
+        with self._queue():
+            self._follow_up_requests += 1
+            if not self._follow_up_asked:
+                self._follow_up_asked = True
+                self._follow_up_due = time.monotonic() + _follow_up_seconds()
                 self._cond.notify_all()
 
     @contextmanager
     def _queue(self):
-        """Holding the queue's lock, one more request counted; yields whether it is the
-        first the writer waits for."""
+        """Holding the queue's lock, one more request counted."""
         if self._pid != os.getpid():
             # A forked child inherits the parent's queue but not its thread.
             self._reset()
@@ -82,7 +97,7 @@ class Writer:
             if self._thread is None:
                 self._start()
             self._submitted += 1
-            yield not self._pending and not self._follow_up_asked
+            yield
 
     def flush(self, timeout=30.0):
         """Wait until every event queued so far is written; False if that took too long."""
@@ -113,19 +128,37 @@ class Writer:
     def _run(self):
         while True:
             with self._cond:
-                while not self._pending and not self._follow_up_asked:
-                    self._cond.wait()
-                if not self._flushers and len(self._pending) < MAX_BATCH:
-                    # Let the events of other requests join this one's transaction.
-                    self._cond.wait(settings.TRAIL_WRITE_BEHIND_SECONDS)
+                self._wait_for_work()
                 batch, self._pending = self._pending, []
-                # Every request counted in _submitted is answered by this one run.
+                # Every request counted in _submitted is answered by this one run, but
+                # the follow-up's when it waits for the next.
                 taken = self._submitted - self._written
-                follow_up, self._follow_up_asked = self._follow_up_asked, False
+                follow_up = self._follow_up_asked and (self._flushers or time.monotonic() >= self._follow_up_due)
+                if follow_up:
+                    self._follow_up_asked, self._follow_up_requests = False, 0
+                else:
+                    taken -= self._follow_up_requests
             self._write(batch, follow_up)
             with self._cond:
                 self._written += taken
                 self._cond.notify_all()
+
+    def _wait_for_work(self):
+        """Holding the queue's lock, wait until a flush waits, a batch is full, or the
+        batch or the follow-up is due: the events and follow-ups asked for meanwhile join
+        the same transaction."""
+        while True:
+            due = [when for when, waiting in ((self._batch_due, self._pending),
+                                              (self._follow_up_due, self._follow_up_asked)) if waiting]
+            if not due:  # nothing to write, whoever waits
+                self._cond.wait()
+                continue
+            if self._flushers or len(self._pending) >= MAX_BATCH:
+                return
+            left = min(due) - time.monotonic()
+            if left <= 0:
+                return
+            self._cond.wait(left)
 
     def _write(self, batch, follow_up=False):
         delay = 0.05

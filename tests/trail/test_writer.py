@@ -116,11 +116,47 @@ def event_values(name, **values):
 def test_events_a_dead_process_left_pending_enter_the_lookup_with_the_next(alice, behind, settings):
     # Committed with its change by a process killed before its writer got to it.
     record._save(lookup_later=True, **event_values("DeleteUser", resources=[{"type": "AWS::IAM::User", "name": "dana"}]))
-    assert lookup(alice, "EventName", "DeleteUser") == []
     dispatch(alice, "iam:CreateUser", {"UserName": "erin"})
-    assert lookup(alice, "EventName", "DeleteUser") == ["DeleteUser"]
+    record.flush()
     assert sorted(EventResource.objects.values_list("resource_name", flat=True)) == ["dana", "erin"]
     assert not Event.objects.filter(lookup_indexed=False).exists()
+
+
+def test_a_lookup_by_attribute_enters_what_another_process_left_pending(alice, behind, settings):
+    # Another worker's write, committed with its event, whose writer enters it in the
+    # lookup up to TRAIL_LOOKUP_INDEX_SECONDS later; this process's writer was never asked.
+    settings.TRAIL_LOOKUP_INDEX_SECONDS = 60
+    record._save(lookup_later=True, **event_values("DeleteUser", resources=[{"type": "AWS::IAM::User", "name": "dana"}]))
+    assert not Event.objects.get().lookup_indexed
+    assert lookup(alice, "ResourceName", "dana") == ["DeleteUser"]
+    assert lookup(alice, "EventName", "DeleteUser") == ["DeleteUser"]
+    assert list(EventResource.objects.values_list("resource_name", flat=True)) == ["dana"]
+    assert not Event.objects.filter(event_name="DeleteUser", lookup_indexed=False).exists()
+
+
+def test_writes_enter_the_lookup_together_after_the_lookup_delay_not_with_every_batch(alice, behind, settings):
+    settings.TRAIL_LOOKUP_INDEX_SECONDS = 60
+    dispatch(alice, "iam:CreateUser", {"UserName": "dana"})
+    dispatch(alice, "sts:GetCallerIdentity")
+    deadline = time.monotonic() + 5
+    while "GetCallerIdentity" not in names():  # its batch is written 5 ms behind
+        assert time.monotonic() < deadline, "not written 5 s after the call"
+        time.sleep(0.01)
+    # The batch went without the follow-up, which waits for the writes of the next minute.
+    assert not Event.objects.get(event_name="CreateUser").lookup_indexed
+    record.flush()  # a flush does not wait for it
+    assert Event.objects.get(event_name="CreateUser").lookup_indexed
+    assert list(EventResource.objects.values_list("resource_name", flat=True)) == ["dana"]
+
+
+def test_a_write_s_event_enters_the_lookup_without_anyone_asking(alice, behind, settings):
+    settings.TRAIL_LOOKUP_INDEX_SECONDS = 0.05
+    dispatch(alice, "iam:CreateUser", {"UserName": "dana"})
+    deadline = time.monotonic() + 5
+    while not Event.objects.get(event_name="CreateUser").lookup_indexed:
+        assert time.monotonic() < deadline, "not in the lookup 5 s after the call"
+        time.sleep(0.01)
+    assert list(EventResource.objects.values_list("resource_name", flat=True)) == ["dana"]
 
 
 def test_a_backlog_enters_the_lookup_a_chunk_per_transaction(alice, behind, monkeypatch):
