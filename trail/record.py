@@ -116,12 +116,12 @@ def _index_pending(alias):
             cursor.execute(_RESOURCES_OF_PENDING.format(**tables), [PENDING_CHUNK])
             cursor.execute(_ENTER_PENDING.format(**tables), [True, PENDING_CHUNK])
             if cursor.rowcount == PENDING_CHUNK:
-                _writer.request_follow_up()
+                _writer.request_follow_up(more=True)
             return
         cursor.execute(_PENDING.format(**tables), [True, PENDING_CHUNK])
         entered = cursor.fetchall()
     if len(entered) == PENDING_CHUNK:
-        _writer.request_follow_up()
+        _writer.request_follow_up(more=True)
     _insert_resource_rows(alias, [
         (pk, account_id, event_time, json.loads(resources) if isinstance(resources, str) else resources)
         for pk, account_id, event_time, resources in entered

@@ -77,14 +77,16 @@ class Writer:
             elif len(self._pending) >= MAX_BATCH:
                 self._cond.notify_all()
 
-    def request_follow_up(self):
-        """Run ``follow_up`` after the next batch (once, however often it is asked);
-        ``flush`` waits for it too."""
+    def request_follow_up(self, more=False):
+        """Run ``follow_up`` with the next batch at least ``TRAIL_LOOKUP_INDEX_SECONDS``
+        from now (once, however often it is asked); ``more``: the follow-up left work for
+        the next, which goes as a batch does. ``flush`` waits for it too."""
         with self._queue():
             self._follow_up_requests += 1
-            if not self._follow_up_asked:
+            due = time.monotonic() + (settings.TRAIL_WRITE_BEHIND_SECONDS if more else _follow_up_seconds())
+            if not self._follow_up_asked or due < self._follow_up_due:
                 self._follow_up_asked = True
-                self._follow_up_due = time.monotonic() + _follow_up_seconds()
+                self._follow_up_due = due
                 self._cond.notify_all()
 
     @contextmanager

@@ -159,14 +159,17 @@ def test_a_write_s_event_enters_the_lookup_without_anyone_asking(alice, behind, 
     assert list(EventResource.objects.values_list("resource_name", flat=True)) == ["dana"]
 
 
-def test_a_backlog_enters_the_lookup_a_chunk_per_transaction(alice, behind, monkeypatch):
+def test_a_backlog_enters_the_lookup_a_chunk_per_transaction(alice, behind, monkeypatch, settings):
+    # A full chunk asks for the next one as soon as a batch would go, not after the
+    # lookup's interval.
+    settings.TRAIL_LOOKUP_INDEX_SECONDS = 60
     monkeypatch.setattr(record, "PENDING_CHUNK", 3)
     for name in ("u1", "u2", "u3", "u4", "u5", "u6", "u7"):
         record._save(lookup_later=True, **event_values("DeleteUser", resources=[{"type": "AWS::IAM::User", "name": name}]))
     transactions = []
     monkeypatch.setattr(record, "_index_pending", lambda alias, chunk=record._index_pending: transactions.append(
         Event.objects.filter(lookup_indexed=False).count()) or chunk(alias))
-    record._writer.request_follow_up()
+    record._writer.request_follow_up(more=True)
     deadline = time.monotonic() + 5
     while Event.objects.filter(lookup_indexed=False).exists():
         assert time.monotonic() < deadline, "the backlog was not entered 5 s later"
