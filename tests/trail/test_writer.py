@@ -144,7 +144,7 @@ def test_writes_enter_the_lookup_together_after_the_lookup_delay_not_with_every_
         time.sleep(0.01)
     # The batch went without the follow-up, which waits for the writes of the next minute.
     assert not Event.objects.get(event_name="CreateUser").lookup_indexed
-    record.flush()  # a flush does not wait for it
+    record.flush()  # a flush does not wait out the interval
     assert Event.objects.get(event_name="CreateUser").lookup_indexed
     assert list(EventResource.objects.values_list("resource_name", flat=True)) == ["dana"]
 
