@@ -73,7 +73,8 @@ def _insert_resource_rows(alias, events):
 # The oldest management events not yet in the lookup (the "lookup pending" partial index
 # holds exactly these), whichever process wrote them: a process that died before its
 # writer got to its events leaves them for the next.
-_PENDING_IDS = "SELECT id FROM {event} WHERE management_event AND NOT lookup_indexed ORDER BY id LIMIT %s"
+_PENDING_TERMS = "management_event AND NOT lookup_indexed"  # the partial index's own condition
+_PENDING_IDS = "SELECT id FROM {event} WHERE " + _PENDING_TERMS + " ORDER BY id LIMIT %s"
 # NOT lookup_indexed again on the updated rows: on PostgreSQL a concurrent follow-up's
 # subquery may have picked the same rows, and only this term is checked again on the row
 # as the other one committed it (its resource rows would be doubled).
@@ -82,7 +83,7 @@ _PENDING = (
     "RETURNING id, recipient_account_id, event_time, resources"
 )
 # Whether a lookup by an attribute must enter pending events first (the index above).
-_ANY_PENDING = "SELECT 1 FROM {event} WHERE management_event AND NOT lookup_indexed LIMIT 1"
+_ANY_PENDING = "SELECT 1 FROM {event} WHERE " + _PENDING_TERMS + " LIMIT 1"
 # On SQLite, the same in two statements that run wholly inside SQLite: the resource rows
 # made from each event's JSON (json_each), then the flags. The driver lets go of the GIL
 # for each row it steps through, and each time a request thread of this process may take
@@ -107,26 +108,30 @@ def _tables(connection):
 
 
 def _index_pending(alias):
-    """Enter pending events in the lookup: the five attribute indexes (by flipping
-    ``lookup_indexed``) and their resource rows. A full chunk asks the writer for more."""
+    """Enter up to a chunk of pending events in the lookup: the five attribute indexes (by
+    flipping ``lookup_indexed``) and their resource rows. True when the chunk was full:
+    more may be pending."""
     connection = rows.database(alias)
     tables = _tables(connection)
     with rows.cursor(alias) as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(_RESOURCES_OF_PENDING.format(**tables), [PENDING_CHUNK])
             cursor.execute(_ENTER_PENDING.format(**tables), [True, PENDING_CHUNK])
-            if cursor.rowcount == PENDING_CHUNK:
-                _writer.request_follow_up(more=True)
-            return
+            return cursor.rowcount == PENDING_CHUNK
         cursor.execute(_PENDING.format(**tables), [True, PENDING_CHUNK])
         entered = cursor.fetchall()
-    if len(entered) == PENDING_CHUNK:
-        _writer.request_follow_up(more=True)
     _insert_resource_rows(alias, [
         (pk, account_id, event_time, json.loads(resources) if isinstance(resources, str) else resources)
         for pk, account_id, event_time, resources in entered
         if account_id and resources
     ])
+    return len(entered) == PENDING_CHUNK
+
+
+def _follow_up():
+    """The writer's follow-up: a chunk of pending events, and another soon if it was full."""
+    if _index_pending(router.db_for_write(Event)):
+        _writer.request_follow_up(more=True)
 
 
 def _save_many(batch):
@@ -147,14 +152,14 @@ def _save_many(batch):
 
 # After a commit that wrote events with ``lookup_later``, the writer enters the pending
 # events in the lookup, once per batch however many commits asked.
-_writer = Writer(_save_many, lambda: _index_pending(router.db_for_write(Event)))
+_writer = Writer(_save_many, _follow_up)
 
 
 def flush(by_attribute=False):
     """Write the events this process has queued (trail/writer.py) before reading them;
     ``by_attribute``: before a lookup by an attribute, enter every event still pending,
     whichever process committed it (its writer enters it at most
-    ``TRAIL_LOOKUP_INDEX_SECONDS`` later)."""
+    ``TRAIL_LOOKUP_INDEX_SECONDS`` later), a chunk a transaction."""
     if not write_behind():
         return
     _writer.flush()
@@ -163,9 +168,9 @@ def flush(by_attribute=False):
         with rows.cursor(alias) as cursor:
             cursor.execute(_ANY_PENDING.format(**_tables(rows.database(alias))))
             pending = cursor.fetchone() is not None
-        if pending:
+        while pending:
             with transaction.atomic(using=alias):
-                _index_pending(alias)
+                pending = _index_pending(alias)
 
 
 def lower_camel(name):

@@ -134,6 +134,17 @@ def test_a_lookup_by_attribute_enters_what_another_process_left_pending(alice, b
     assert not Event.objects.filter(event_name="DeleteUser", lookup_indexed=False).exists()
 
 
+def test_a_lookup_by_attribute_enters_a_backlog_bigger_than_a_chunk(alice, behind, monkeypatch, settings):
+    # Chunks are entered oldest first: the newest, the one just looked for, comes last.
+    settings.TRAIL_LOOKUP_INDEX_SECONDS = 60
+    monkeypatch.setattr(record, "PENDING_CHUNK", 3)
+    for name in ("u1", "u2", "u3", "u4", "u5", "u6", "u7"):
+        record._save(lookup_later=True, **event_values("DeleteUser", resources=[{"type": "AWS::IAM::User", "name": name}]))
+    assert lookup(alice, "ResourceName", "u7") == ["DeleteUser"]
+    assert EventResource.objects.count() == 7
+    assert not Event.objects.filter(event_name="DeleteUser", lookup_indexed=False).exists()
+
+
 def test_writes_enter_the_lookup_together_after_the_lookup_delay_not_with_every_batch(alice, behind, settings):
     settings.TRAIL_LOOKUP_INDEX_SECONDS = 60
     dispatch(alice, "iam:CreateUser", {"UserName": "dana"})
